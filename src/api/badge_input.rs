@@ -1,0 +1,69 @@
+//! Badge fields as both API generations send them. The older API sends the
+//! icon as a URL string, V4 as an Image object; `Image::parse` takes both.
+
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use super::json::Fields;
+use crate::domain::{BadgeDescription, BadgePatch, BadgeTitle, Color, Image, NewBadge};
+
+/// Read-only fields (`id`, `revision`, `slug`, dates, …) are ignored, as Wix does.
+pub fn new_badge(obj: &Map<String, Value>, prefix: &str) -> Result<NewBadge, ApiError> {
+    let mut f = Fields::new(obj, prefix);
+    let title = f.required_str("title").and_then(|t| {
+        let path = f.path("title");
+        f.check(BadgeTitle::parse(&path, t))
+    });
+    let description = description(&mut f).unwrap_or_default();
+    let background_color = color(&mut f, "backgroundColor").unwrap_or_else(Color::default_background);
+    let text_color = color(&mut f, "textColor").unwrap_or_else(Color::default_text);
+    let icon = icon(&mut f).flatten();
+    let permissions_enabled = f.bool("permissionsEnabled").unwrap_or(false);
+    f.finish()?;
+    Ok(NewBadge {
+        title: title.ok_or_else(ApiError::internal)?,
+        description,
+        background_color,
+        text_color,
+        icon,
+        permissions_enabled,
+    })
+}
+
+/// Only the fields present change; `null` means "not sent".
+pub fn badge_patch(obj: &Map<String, Value>, prefix: &str) -> Result<BadgePatch, ApiError> {
+    let mut f = Fields::new(obj, prefix);
+    let title = f.str("title").and_then(|t| {
+        let path = f.path("title");
+        f.check(BadgeTitle::parse(&path, t))
+    });
+    let patch = BadgePatch {
+        title,
+        description: description(&mut f),
+        background_color: color(&mut f, "backgroundColor"),
+        text_color: color(&mut f, "textColor"),
+        icon: icon(&mut f),
+        permissions_enabled: f.bool("permissionsEnabled"),
+    };
+    f.finish()?;
+    Ok(patch)
+}
+
+fn description(f: &mut Fields) -> Option<BadgeDescription> {
+    let raw = f.str("description")?;
+    let path = f.path("description");
+    f.check(BadgeDescription::parse(&path, raw))
+}
+
+fn color(f: &mut Fields, name: &str) -> Option<Color> {
+    let raw = f.str(name)?;
+    let path = f.path(name);
+    f.check(Color::parse(&path, raw))
+}
+
+/// `Some(None)` when the icon is cleared (an empty URL).
+fn icon(f: &mut Fields) -> Option<Option<Image>> {
+    let raw = f.get("icon")?;
+    let path = f.path("icon");
+    f.check(Image::parse(&path, raw))
+}

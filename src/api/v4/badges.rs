@@ -1,0 +1,211 @@
+//! Badges V4 (`badgesV2` in the SDK): `/badges/v4/badges` and its aliases.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::api::auth::Caller;
+use crate::api::badge_input;
+use crate::api::error::ApiError;
+use crate::api::json::{required_object, Fields, JsonBody};
+use crate::api::paging::query_metadata;
+use crate::api::AppState;
+use crate::domain::{Badge, BadgeId, OrderChange, Position, Scope};
+use crate::query::{parse_query, PageLimits, BADGES};
+use crate::service::badges::{cursor_codec, Badges};
+
+/// Every prefix the SDK and Wix's docs use for this API.
+const PREFIXES: [&str; 3] = ["/badges/v4/badges", "/_api/badges/v4/badges", "/v4/badges"];
+
+const LIMITS: PageLimits = PageLimits {
+    default_limit: 50,
+    max_limit: 100,
+    default_cursor_limit: 50,
+    max_cursor_limit: 100,
+};
+
+/// Most badges one `updateBadgesDisplayOrder` call may name.
+const MAX_ORDER_IDS: usize = 100;
+
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for prefix in PREFIXES {
+        router = router
+            .route(prefix, post(create))
+            .route(&format!("{prefix}/query"), post(query))
+            .route(&format!("{prefix}/order"), post(update_order))
+            .route(&format!("{prefix}/{{id}}"), get(fetch).patch(update).delete(delete))
+            .route(&format!("{prefix}/{{id}}/move"), post(move_badge));
+    }
+    router
+}
+
+/// A badge as V4 sends it: int64 revision as a string, RFC 3339 dates.
+pub fn badge_json(badge: &Badge) -> Value {
+    let mut out = json!({
+        "id": badge.id.to_string(),
+        "revision": badge.revision.to_string(),
+        "title": badge.title.as_str(),
+        "description": badge.description.as_str(),
+        "backgroundColor": badge.background_color.as_str(),
+        "textColor": badge.text_color.as_str(),
+        "permissionsEnabled": badge.permissions_enabled,
+        "slug": badge.slug.as_str(),
+        "createdDate": badge.created_date,
+        "updatedDate": badge.updated_date,
+    });
+    if let Some(icon) = &badge.icon {
+        out["icon"] = json!(icon);
+    }
+    out
+}
+
+fn badge_id(raw: &str) -> Result<BadgeId, ApiError> {
+    Ok(BadgeId::parse("badgeId", raw)?)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
+    let new = badge_input::new_badge(input, "badge")?;
+    let badge = Badges::new(state.store.as_ref()).create(caller.site, new).await?;
+    Ok(Json(json!({ "badge": badge_json(&badge) })))
+}
+
+async fn fetch(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let badge = Badges::new(state.store.as_ref())
+        .get(caller.site, badge_id(&id)?)
+        .await?;
+    Ok(Json(json!({ "badge": badge_json(&badge) })))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let id = badge_id(&id)?;
+    let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
+    let mut fields = Fields::new(input, "badge");
+    let revision = fields.int64("revision");
+    if !fields.has("revision") {
+        fields.violations.push(crate::domain::FieldViolation::new(
+            "badge.revision",
+            "REQUIRED_FIELD",
+            "`badge.revision` is required: send the revision you read",
+        ));
+    }
+    fields.finish()?;
+    let patch = badge_input::badge_patch(input, "badge")?;
+    let badge = Badges::new(state.store.as_ref())
+        .update(caller.site, id, revision, patch)
+        .await?;
+    Ok(Json(json!({ "badge": badge_json(&badge) })))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    Badges::new(state.store.as_ref())
+        .delete(caller.site, badge_id(&id)?)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+async fn query(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let codec = cursor_codec(&state.cursor_secret, caller.site);
+    let raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let query = parse_query(&BADGES, &raw, "query", LIMITS, &codec)?;
+    let page = Badges::new(state.store.as_ref()).query(caller.site, &query).await?;
+    let badges: Vec<Value> = page.items.iter().map(badge_json).collect();
+    let metadata = query_metadata(&codec, &query, badges.len(), &page);
+    Ok(Json(json!({ "badges": badges, "pagingMetadata": metadata })))
+}
+
+async fn update_order(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let ids = order_ids(&body, "ids")?;
+    let badges = Badges::new(state.store.as_ref())
+        .reorder(caller.site, OrderChange::Front(ids))
+        .await?;
+    Ok(Json(
+        json!({ "badges": badges.iter().map(badge_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// 1–100 distinct badge ids.
+pub fn order_ids(body: &Map<String, Value>, name: &str) -> Result<Vec<BadgeId>, ApiError> {
+    let mut f = Fields::new(body, "");
+    let ids = f.guid_list(name, 1, MAX_ORDER_IDS).unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
+        f.violations.push(crate::domain::FieldViolation::new(
+            name,
+            "UNIQUE",
+            format!("`{name}` names badge {dup} more than once"),
+        ));
+    }
+    f.finish()?;
+    Ok(ids.into_iter().map(BadgeId::from_uuid).collect())
+}
+
+async fn move_badge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let id = badge_id(&id)?;
+    let mut f = Fields::new(&body, "");
+    // The SDK sends no position when the caller gives none; LAST is the enum's first value.
+    let position = match f.str("position").unwrap_or("LAST") {
+        "FIRST" => Some(Position::First),
+        "LAST" => Some(Position::Last),
+        "AFTER" => match f.str("moveAfterBadgeId") {
+            Some(raw) => f.check(BadgeId::parse("moveAfterBadgeId", raw)).map(Position::After),
+            None => {
+                f.violations.push(crate::domain::FieldViolation::new(
+                    "moveAfterBadgeId",
+                    "REQUIRED_FIELD",
+                    "`moveAfterBadgeId` is required when position is AFTER",
+                ));
+                None
+            }
+        },
+        other => {
+            f.violations.push(crate::domain::FieldViolation::new(
+                "position",
+                "ENUM",
+                format!("`position` must be FIRST, LAST or AFTER, got {other:?}"),
+            ));
+            None
+        }
+    };
+    f.finish()?;
+    let position = position.ok_or_else(ApiError::internal)?;
+    Badges::new(state.store.as_ref())
+        .reorder(caller.site, OrderChange::Move { id, position })
+        .await?;
+    Ok(Json(json!({})))
+}

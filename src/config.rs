@@ -1,0 +1,95 @@
+//! Command-line configuration, with environment fallbacks. Loaded once at
+//! start and passed down; there is no global state.
+
+use clap::{Args, Parser, Subcommand};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://insignia.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "insignia",
+    version,
+    about = "A self-hosted member-badges service speaking the Wix Members Badges APIs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrations are applied on start).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long = "database", env = "INSIGNIA_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub url: String,
+    /// Database connections per instance.
+    #[arg(long, env = "INSIGNIA_DATABASE_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+    /// PostgreSQL statement timeout in milliseconds (0: none).
+    #[arg(long, env = "INSIGNIA_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL schema to keep Insignia's tables in (default: the connection's own).
+    #[arg(long, env = "INSIGNIA_DATABASE_SCHEMA")]
+    pub schema: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub fn connect_options(&self) -> crate::store::ConnectOptions {
+        crate::store::ConnectOptions {
+            url: self.url.clone(),
+            max_connections: self.pool_size,
+            statement_timeout_ms: self.statement_timeout_ms,
+            schema: self.schema.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "INSIGNIA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key for a site; prints the key, and nothing else, on stdout.
+    Create {
+        /// The site (a GUID) the key acts for.
+        #[arg(long)]
+        site: String,
+        /// SCOPE.DC-MEMBERS.MANAGE-BADGES or SCOPE.DC-MEMBERS.READ-BADGES (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List keys (never the keys themselves): id, site, scopes, created, revoked.
+    List {
+        /// Only the keys of this site.
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a key by the id `keys list` shows.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}

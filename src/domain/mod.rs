@@ -1,0 +1,42 @@
+//! Validated domain values. Constructing one is the only way in, so the
+//! service and store layers never re-check them.
+
+mod api_key;
+mod assignment;
+mod badge;
+mod color;
+mod ids;
+mod image;
+mod order;
+mod scope;
+mod slug;
+mod time;
+
+pub use api_key::{generate_api_key, hash_api_key, GeneratedKey};
+pub use assignment::{AssignmentRefusal, BadgeAssignment, Job, NewAssignment, TagIds, Tags};
+pub use badge::{Badge, BadgeDescription, BadgePatch, BadgeTitle, NewBadge};
+pub use color::Color;
+pub use ids::{parse_guid, AssignmentId, BadgeId, JobId, MemberId, SiteId};
+pub use image::Image;
+pub use order::{OrderChange, Position};
+pub use scope::Scope;
+pub use slug::Slug;
+pub use time::Timestamp;
+
+/// A rule broken by one field of the input; becomes one Wix `fieldViolation`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+    pub rule: &'static str,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, rule: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+            rule,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Insignia: a self-hosted member-badges service that speaks the Wix Members
+//! Badges APIs on the wire.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod query;
+pub mod service;
+pub mod store;

@@ -1,0 +1,138 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use insignia::config::{Cli, Command, DatabaseArgs, KeysCommand, ServeArgs};
+use insignia::domain::{generate_api_key, Scope, SiteId, Timestamp};
+use insignia::store::{connect, ApiKeyRecord, SqlStore, Store};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // Logs go to stderr so that stdout stays clean for `keys create`.
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("INSIGNIA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("insignia: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(database) => {
+            open(&database).await?.close().await;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Keys { command } => keys(command).await,
+    }
+}
+
+async fn open(database: &DatabaseArgs) -> anyhow::Result<SqlStore> {
+    Ok(connect(&database.connect_options()).await?)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(&args.database).await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    let addr = listener.local_addr()?;
+    let state = insignia::api::AppState::new(Arc::new(store.clone())).await?;
+    tracing::info!(%addr, "insignia listening on http://{addr}");
+    axum::serve(listener, insignia::api::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; requests in flight are finished first.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Create { site, scopes, database } => {
+            let site = SiteId::parse("--site", &site).map_err(|v| anyhow::anyhow!(v.description))?;
+            for scope in &scopes {
+                if Scope::parse(scope).is_none() {
+                    anyhow::bail!(
+                        "unknown scope {scope:?}: use {} or {}",
+                        Scope::MANAGE_BADGES,
+                        Scope::READ_BADGES
+                    );
+                }
+            }
+            let store = open(&database).await?;
+            let key = generate_api_key();
+            store
+                .insert_api_key(&ApiKeyRecord {
+                    id: key.id.clone(),
+                    key_hash: key.hash,
+                    site_id: site,
+                    scopes,
+                    created_at: Timestamp::now(),
+                    revoked_at: None,
+                })
+                .await?;
+            store.close().await;
+            println!("{}", key.secret);
+            Ok(())
+        }
+        KeysCommand::List { site, database } => {
+            let site = site
+                .map(|s| SiteId::parse("--site", &s).map_err(|v| anyhow::anyhow!(v.description)))
+                .transpose()?;
+            let store = open(&database).await?;
+            for key in store.list_api_keys(site).await? {
+                let revoked = key.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    key.id,
+                    key.site_id,
+                    key.scopes.join(","),
+                    key.created_at.to_rfc3339(),
+                    revoked
+                );
+            }
+            store.close().await;
+            Ok(())
+        }
+        KeysCommand::Revoke { id, database } => {
+            let store = open(&database).await?;
+            let revoked = store.revoke_api_key(&id).await?;
+            store.close().await;
+            if !revoked {
+                anyhow::bail!("no active key with id {id}");
+            }
+            eprintln!("key {id} revoked");
+            Ok(())
+        }
+    }
+}

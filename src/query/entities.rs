@@ -1,0 +1,96 @@
+//! The filterable and sortable fields of each entity: wire names (REST and
+//! SDK spellings) mapped to columns and types.
+
+use super::ast::Order;
+use super::fields::{Entity, Field, Kind};
+
+const fn field(
+    names: &'static [&'static str],
+    column: &'static str,
+    kind: Kind,
+    filterable: bool,
+    sortable: bool,
+) -> Field {
+    Field {
+        names,
+        column,
+        kind,
+        filterable,
+        sortable,
+    }
+}
+
+static BADGE_FIELDS: [Field; 7] = [
+    field(&["id", "_id"], "id", Kind::Guid, true, true),
+    field(&["title"], "title", Kind::Text, true, true),
+    field(&["slug"], "slug", Kind::Text, true, true),
+    field(&["createdDate", "_createdDate"], "created_at", Kind::Date, true, true),
+    field(&["updatedDate", "_updatedDate"], "updated_at", Kind::Date, true, true),
+    field(&["permissionsEnabled"], "permissions_enabled", Kind::Bool, true, false),
+    // Not a V4 wire field: the order a site shows its badges in (the legacy list order).
+    field(&["displayOrder"], "display_order", Kind::Int, false, false),
+];
+
+/// Badges, as both the V4 and the legacy API query them.
+pub static BADGES: Entity = Entity {
+    name: "badge",
+    fields: &BADGE_FIELDS,
+    id: &BADGE_FIELDS[0],
+    // The SDK documents newest-first as the default order of badge queries.
+    default_sort: &[(&BADGE_FIELDS[3], Order::Desc)],
+    pk_column: "badges.pk",
+};
+
+const fn tag_set(kind: &'static str) -> Kind {
+    Kind::TagSet {
+        table: "badge_assignment_tags",
+        owner_column: "assignment_id",
+        value_column: "tag",
+        kind_column: "kind",
+        kind,
+    }
+}
+
+static ASSIGNMENT_FIELDS: [Field; 7] = [
+    field(&["id", "_id"], "badge_assignments.id", Kind::Guid, true, true),
+    field(&["badgeId"], "badge_assignments.badge_id", Kind::Guid, true, true),
+    field(&["memberId"], "badge_assignments.member_id", Kind::Guid, true, true),
+    field(
+        &["createdDate", "_createdDate"],
+        "badge_assignments.created_at",
+        Kind::Date,
+        true,
+        true,
+    ),
+    field(
+        &["updatedDate", "_updatedDate"],
+        "badge_assignments.updated_at",
+        Kind::Date,
+        true,
+        true,
+    ),
+    field(
+        &["tags.tags.tagIds"],
+        "badge_assignments.tags",
+        tag_set("public"),
+        true,
+        false,
+    ),
+    field(
+        &["tags.privateTags.tagIds"],
+        "badge_assignments.private_tags",
+        tag_set("private"),
+        true,
+        false,
+    ),
+];
+
+/// Badge assignments.
+pub static ASSIGNMENTS: Entity = Entity {
+    name: "badge assignment",
+    fields: &ASSIGNMENT_FIELDS,
+    id: &ASSIGNMENT_FIELDS[0],
+    // Oldest first: the (site, badge|member, created, id) indexes answer it with one scan.
+    default_sort: &[(&ASSIGNMENT_FIELDS[3], Order::Asc)],
+    pk_column: "badge_assignments.id",
+};

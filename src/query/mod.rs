@@ -1,0 +1,18 @@
+//! The Wix query language shared by every query endpoint: a JSON `filter`,
+//! `sort` and `paging`/`cursorPaging` are parsed into a typed AST, checked
+//! against the entity's field list, and compiled to parameterised SQL for
+//! SQLite or PostgreSQL. Values are always bound, never pasted.
+
+mod ast;
+pub mod cursor;
+mod entities;
+mod fields;
+mod parse;
+mod sql;
+
+pub use ast::{Filter, Op, Order, Paging, Query, SortKey, Value};
+pub use cursor::{CursorCodec, CursorError};
+pub use entities::{ASSIGNMENTS, BADGES};
+pub use fields::{Entity, Field, Kind};
+pub use parse::{parse_filter, parse_query, PageLimits, QueryError};
+pub use sql::{compile_filter, compile_keyset, compile_order, Dialect, SqlParam, SqlText};

@@ -1,0 +1,92 @@
+//! Badge use cases, shared by the V4 and the older API.
+
+use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId};
+use crate::query::{CursorCodec, Query};
+use crate::store::{Page, Store, StoreError};
+
+use super::{ServiceError, ServiceResult};
+
+fn not_found(id: BadgeId) -> ServiceError {
+    ServiceError::NotFound {
+        entity: "badge",
+        id: id.to_string(),
+    }
+}
+
+fn from_store(id: BadgeId, e: StoreError) -> ServiceError {
+    match e {
+        StoreError::NotFound => not_found(id),
+        StoreError::UnknownBadge(other) => not_found(other),
+        StoreError::RevisionMismatch { current } => ServiceError::RevisionMismatch {
+            entity: "badge",
+            current,
+        },
+        other => ServiceError::Store(other),
+    }
+}
+
+/// Badge use cases over one store.
+pub struct Badges<'a> {
+    store: &'a dyn Store,
+}
+
+impl<'a> Badges<'a> {
+    pub fn new(store: &'a dyn Store) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(&self, site: SiteId, badge: NewBadge) -> ServiceResult<Badge> {
+        self.store.create_badge(site, &badge).await.map_err(ServiceError::Store)
+    }
+
+    pub async fn get(&self, site: SiteId, id: BadgeId) -> ServiceResult<Badge> {
+        self.store
+            .get_badge(site, id)
+            .await
+            .map_err(ServiceError::Store)?
+            .ok_or_else(|| not_found(id))
+    }
+
+    /// `revision: None` is the older API's last-writer-wins update.
+    pub async fn update(
+        &self,
+        site: SiteId,
+        id: BadgeId,
+        revision: Option<i64>,
+        patch: BadgePatch,
+    ) -> ServiceResult<Badge> {
+        let updated = match revision {
+            Some(revision) => self.store.update_badge(site, id, revision, &patch).await,
+            None => self.store.update_badge_unchecked(site, id, &patch).await,
+        };
+        updated.map_err(|e| from_store(id, e))
+    }
+
+    pub async fn delete(&self, site: SiteId, id: BadgeId) -> ServiceResult<Badge> {
+        self.store.delete_badge(site, id).await.map_err(|e| from_store(id, e))
+    }
+
+    pub async fn reorder(&self, site: SiteId, change: OrderChange) -> ServiceResult<Vec<Badge>> {
+        let any_id = match &change {
+            OrderChange::Front(ids) => ids.first().copied(),
+            OrderChange::Move { id, .. } => Some(*id),
+        };
+        self.store
+            .reorder_badges(site, &change)
+            .await
+            .map_err(|e| match (e, any_id) {
+                (StoreError::UnknownBadge(id), _) => not_found(id),
+                (e, Some(id)) => from_store(id, e),
+                (e, None) => ServiceError::Store(e),
+            })
+    }
+
+    pub async fn query(&self, site: SiteId, query: &Query) -> ServiceResult<Page<Badge>> {
+        self.store.query_badges(site, query).await.map_err(ServiceError::Store)
+    }
+}
+
+/// A cursor codec bound to one site, so a cursor works only where it was issued.
+pub fn cursor_codec(secret: &[u8], site: SiteId) -> CursorCodec {
+    CursorCodec::new(secret, site.as_uuid().as_bytes())
+}

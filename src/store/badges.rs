@@ -1,0 +1,262 @@
+//! Badge storage.
+
+use std::collections::HashSet;
+
+use sqlx::{AnyConnection, Row};
+
+use super::rows::{self, BADGE_COLUMNS};
+use super::sql_store::is_unique_violation;
+use super::{Page, SqlStore, StoreError, StoreResult};
+use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp};
+use crate::query::{Dialect, Query, SqlParam, BADGES};
+
+/// How often a write is retried when a concurrent writer took the slug or
+/// revision it was about to use.
+const WRITE_ATTEMPTS: usize = 8;
+
+impl SqlStore {
+    pub(super) async fn create_badge_impl(&self, site: SiteId, badge: &NewBadge) -> StoreResult<Badge> {
+        let base = Slug::from_title(badge.title.as_str());
+        let icon = badge
+            .icon
+            .as_ref()
+            .map(|i| serde_json::to_string(i).unwrap_or_default());
+        let mut last_error = None;
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut tx = self.write.begin().await?;
+            let slug = free_slug(&mut tx, site, &base, None).await?;
+            let order: i64 =
+                sqlx::query("SELECT COALESCE(MAX(display_order), 0) + 1 AS next FROM badges WHERE site_id = $1")
+                    .bind(site.to_bytes())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("next")?;
+            let now = Timestamp::now().millis();
+            let sql = format!(
+                "INSERT INTO badges (site_id, id, revision, title, description, background_color, text_color, icon, \
+                 permissions_enabled, slug, display_order, member_count, created_at, updated_at) \
+                 VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) RETURNING {BADGE_COLUMNS}"
+            );
+            let inserted = sqlx::query(&sql)
+                .bind(site.to_bytes())
+                .bind(BadgeId::generate().to_bytes())
+                .bind(badge.title.as_str())
+                .bind(badge.description.as_str())
+                .bind(badge.background_color.as_str())
+                .bind(badge.text_color.as_str())
+                .bind(icon.clone())
+                .bind(i64::from(badge.permissions_enabled))
+                .bind(slug.as_str())
+                .bind(order)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await;
+            match inserted {
+                Ok(row) => {
+                    let created = rows::badge(&row)?;
+                    tx.commit().await?;
+                    return Ok(created);
+                }
+                // Another instance took the slug between our read and insert: try the next one.
+                Err(e) if is_unique_violation(&e, "slug") => last_error = Some(e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last_error.map(StoreError::from).unwrap_or(StoreError::NotFound))
+    }
+
+    pub(super) async fn get_badge_impl(&self, site: SiteId, id: BadgeId) -> StoreResult<Option<Badge>> {
+        let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(site.to_bytes())
+            .bind(id.to_bytes())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::badge).transpose()
+    }
+
+    /// With `expected` the update applies only at that revision. Without it
+    /// (the older API) it applies to whatever is current, field by field.
+    /// Either way the database decides: `UPDATE … WHERE revision = $n`.
+    pub(super) async fn update_badge_impl(
+        &self,
+        site: SiteId,
+        id: BadgeId,
+        expected: Option<i64>,
+        patch: &BadgePatch,
+    ) -> StoreResult<Badge> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut tx = self.write.begin().await?;
+            let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 AND id = $2");
+            let row = sqlx::query(&sql)
+                .bind(site.to_bytes())
+                .bind(id.to_bytes())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let current = row.as_ref().map(rows::badge).transpose()?.ok_or(StoreError::NotFound)?;
+            if let Some(expected) = expected {
+                if expected != current.revision {
+                    return Err(StoreError::RevisionMismatch {
+                        current: current.revision,
+                    });
+                }
+            }
+            let next = patch.apply_to(&current);
+            let slug = if next.title != current.title {
+                free_slug(&mut tx, site, &Slug::from_title(next.title.as_str()), Some(id)).await?
+            } else {
+                current.slug.clone()
+            };
+            let sql = format!(
+                "UPDATE badges SET title = $1, description = $2, background_color = $3, text_color = $4, icon = $5, \
+                 permissions_enabled = $6, slug = $7, revision = revision + 1, updated_at = $8 \
+                 WHERE site_id = $9 AND id = $10 AND revision = $11 RETURNING {BADGE_COLUMNS}"
+            );
+            let updated = sqlx::query(&sql)
+                .bind(next.title.as_str())
+                .bind(next.description.as_str())
+                .bind(next.background_color.as_str())
+                .bind(next.text_color.as_str())
+                .bind(next.icon.as_ref().map(|i| serde_json::to_string(i).unwrap_or_default()))
+                .bind(i64::from(next.permissions_enabled))
+                .bind(slug.as_str())
+                .bind(Timestamp::now().millis().max(current.updated_date.millis()))
+                .bind(site.to_bytes())
+                .bind(id.to_bytes())
+                .bind(current.revision)
+                .fetch_optional(&mut *tx)
+                .await;
+            match updated {
+                Ok(Some(row)) => {
+                    let badge = rows::badge(&row)?;
+                    tx.commit().await?;
+                    return Ok(badge);
+                }
+                // Someone else updated it between our read and write.
+                Ok(None) => {
+                    drop(tx);
+                    if expected.is_some() {
+                        let now = self.get_badge_impl(site, id).await?.ok_or(StoreError::NotFound)?;
+                        return Err(StoreError::RevisionMismatch { current: now.revision });
+                    }
+                }
+                Err(e) if is_unique_violation(&e, "slug") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Database(sqlx::Error::PoolTimedOut))
+    }
+
+    pub(super) async fn delete_badge_impl(&self, site: SiteId, id: BadgeId) -> StoreResult<Badge> {
+        let mut tx = self.write.begin().await?;
+        let sql = format!("DELETE FROM badges WHERE site_id = $1 AND id = $2 RETURNING {BADGE_COLUMNS}");
+        let row = sqlx::query(&sql)
+            .bind(site.to_bytes())
+            .bind(id.to_bytes())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let deleted = row.as_ref().map(rows::badge).transpose()?.ok_or(StoreError::NotFound)?;
+        SqlStore::delete_assignments_of_badge(&mut tx, site, id).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    pub(super) async fn reorder_badges_impl(&self, site: SiteId, change: &OrderChange) -> StoreResult<Vec<Badge>> {
+        let mut tx = self.write.begin().await?;
+        let lock = if self.dialect == Dialect::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let sql = format!("SELECT id, display_order FROM badges WHERE site_id = $1 ORDER BY display_order, id{lock}");
+        let current = sqlx::query(&sql).bind(site.to_bytes()).fetch_all(&mut *tx).await?;
+        let mut ids = Vec::with_capacity(current.len());
+        let mut orders = Vec::with_capacity(current.len());
+        for row in &current {
+            ids.push(rows::badge_id(row, "id")?);
+            orders.push(row.try_get::<i64, _>("display_order")?);
+        }
+        let next = change.apply(&ids).map_err(StoreError::UnknownBadge)?;
+        for (index, id) in next.iter().enumerate() {
+            let wanted = index as i64 + 1;
+            // Only rows whose position really changes are written.
+            if ids.get(index) != Some(id) || orders.get(index) != Some(&wanted) {
+                sqlx::query("UPDATE badges SET display_order = $1 WHERE site_id = $2 AND id = $3")
+                    .bind(wanted)
+                    .bind(site.to_bytes())
+                    .bind(id.to_bytes())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 ORDER BY display_order, id");
+        let all = sqlx::query(&sql).bind(site.to_bytes()).fetch_all(&mut *tx).await?;
+        let badges = all.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok(badges)
+    }
+
+    pub(super) async fn list_badges_impl(&self, site: SiteId, limit: u32, offset: u64) -> StoreResult<Page<Badge>> {
+        let sql = format!(
+            "SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 ORDER BY display_order, id LIMIT {limit} OFFSET {offset}"
+        );
+        let found = sqlx::query(&sql).bind(site.to_bytes()).fetch_all(&self.read).await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM badges WHERE site_id = $1")
+            .bind(site.to_bytes())
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
+        Ok(Page {
+            items: found.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?,
+            total: Some(total.max(0) as u64),
+            next_key: None,
+            prev_key: None,
+        })
+    }
+
+    pub(super) async fn query_badges_impl(&self, site: SiteId, query: &Query) -> StoreResult<Page<Badge>> {
+        let (found, page) = self
+            .run_query(
+                &BADGES,
+                "badges",
+                BADGE_COLUMNS,
+                ("badges.site_id", SqlParam::Blob(site.to_bytes())),
+                query,
+            )
+            .await?;
+        let items = found.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?;
+        Ok(page.with_items(items))
+    }
+}
+
+/// The first free slug for `base` in the site: `base`, then `base-2`, `base-3`, …
+/// The unique index still has the last word if another writer races us.
+async fn free_slug(conn: &mut AnyConnection, site: SiteId, base: &Slug, exclude: Option<BadgeId>) -> StoreResult<Slug> {
+    let pattern = format!(
+        "{}-%",
+        base.as_str()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let exclude = exclude.map(|id| id.to_bytes()).unwrap_or_default();
+    let taken: HashSet<String> = sqlx::query(
+        "SELECT slug FROM badges WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3 ESCAPE '\\') AND id <> $4",
+    )
+    .bind(site.to_bytes())
+    .bind(base.as_str())
+    .bind(pattern)
+    .bind(exclude)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| row.try_get::<String, _>("slug"))
+    .collect::<Result<_, _>>()?;
+    if !taken.contains(base.as_str()) {
+        return Ok(base.clone());
+    }
+    let n = (2..)
+        .find(|n| !taken.contains(base.with_suffix(*n).as_str()))
+        .unwrap_or(2);
+    Ok(base.with_suffix(n))
+}

@@ -1,0 +1,149 @@
+//! Storage. One trait, [`Store`], which the service layer calls; one SQL
+//! implementation that serves SQLite and PostgreSQL through sqlx, with the
+//! differences between the two kept in [`connect`] (pools, pragmas,
+//! migrations) and in the query compiler's [`Dialect`].
+
+mod assignments;
+mod badges;
+mod connect;
+mod keys;
+mod rows;
+mod sql_store;
+
+use async_trait::async_trait;
+
+pub use connect::{connect, ConnectOptions};
+pub use sql_store::SqlStore;
+
+use crate::domain::{
+    AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
+    NewBadge, OrderChange, SiteId, Tags, Timestamp,
+};
+use crate::query::{Dialect, Filter, Query, Value};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The row exists but is at another revision; nothing was changed.
+    #[error("revision mismatch: the current revision is {current}")]
+    RevisionMismatch { current: i64 },
+    /// A listed badge does not exist in the site.
+    #[error("badge {0} not found")]
+    UnknownBadge(BadgeId),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value that cannot be read back; never caused by client input.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A stored API key (never the key itself, only its hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub key_hash: Vec<u8>,
+    pub site_id: SiteId,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// One page of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Offset paging: the number of rows the filter matches.
+    pub total: Option<u64>,
+    /// Cursor paging: the sort key of the last row, when a next page exists.
+    pub next_key: Option<Vec<Value>>,
+    /// Cursor paging: the sort key of the first row, when a previous page exists.
+    pub prev_key: Option<Vec<Value>>,
+}
+
+impl<T> Page<T> {
+    /// The same page metadata around other items.
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            total: self.total,
+            next_key: self.next_key,
+            prev_key: self.prev_key,
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn dialect(&self) -> Dialect;
+
+    /// A random secret shared by every instance on this database (signs cursors).
+    async fn server_secret(&self) -> StoreResult<Vec<u8>>;
+
+    // API keys
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()>;
+    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn list_api_keys(&self, site: Option<SiteId>) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Returns false when no active key has that id.
+    async fn revoke_api_key(&self, id: &str) -> StoreResult<bool>;
+
+    // Badges
+    async fn create_badge(&self, site: SiteId, badge: &NewBadge) -> StoreResult<Badge>;
+    async fn get_badge(&self, site: SiteId, id: BadgeId) -> StoreResult<Option<Badge>>;
+    /// Applies `patch` only if the badge is at `revision`; bumps the revision.
+    async fn update_badge(&self, site: SiteId, id: BadgeId, revision: i64, patch: &BadgePatch) -> StoreResult<Badge>;
+    /// Last-writer-wins update, for the older API which has no revisions.
+    async fn update_badge_unchecked(&self, site: SiteId, id: BadgeId, patch: &BadgePatch) -> StoreResult<Badge>;
+    /// Deletes the badge and its assignments in one transaction.
+    async fn delete_badge(&self, site: SiteId, id: BadgeId) -> StoreResult<Badge>;
+    /// Applies a display-order change atomically; returns every badge of the site in the new order.
+    async fn reorder_badges(&self, site: SiteId, change: &OrderChange) -> StoreResult<Vec<Badge>>;
+    async fn query_badges(&self, site: SiteId, query: &Query) -> StoreResult<Page<Badge>>;
+    /// Badges in display order, with the site's total.
+    async fn list_badges(&self, site: SiteId, limit: u32, offset: u64) -> StoreResult<Page<Badge>>;
+
+    // Badge assignments
+    /// Creates each assignment independently of the others (a refused item
+    /// does not stop the rest); all that succeed commit together.
+    async fn create_assignments(
+        &self,
+        site: SiteId,
+        items: &[NewAssignment],
+    ) -> StoreResult<Vec<Result<BadgeAssignment, AssignmentRefusal>>>;
+    /// Deletes by id, in one transaction; `None` for ids that are not the site's.
+    async fn delete_assignments(&self, site: SiteId, ids: &[AssignmentId])
+        -> StoreResult<Vec<Option<BadgeAssignment>>>;
+    /// Takes a badge away from members; returns the assignments removed.
+    async fn unassign_members(
+        &self,
+        site: SiteId,
+        badge: BadgeId,
+        members: &[MemberId],
+    ) -> StoreResult<Vec<BadgeAssignment>>;
+    async fn query_assignments(&self, site: SiteId, query: &Query) -> StoreResult<Page<BadgeAssignment>>;
+    /// Adds `add` and removes `remove` on each listed assignment; `None` for unknown ids.
+    async fn update_assignment_tags(
+        &self,
+        site: SiteId,
+        ids: &[AssignmentId],
+        add: &Tags,
+        remove: &Tags,
+    ) -> StoreResult<Vec<Option<BadgeAssignment>>>;
+    /// The same for every assignment a filter matches, recorded as a job.
+    async fn update_assignment_tags_by_filter(
+        &self,
+        site: SiteId,
+        filter: &Filter,
+        add: &Tags,
+        remove: &Tags,
+    ) -> StoreResult<Job>;
+    async fn get_job(&self, site: SiteId, id: JobId) -> StoreResult<Option<Job>>;
+    /// `(badge, holders)` for every badge of the site, in display order.
+    async fn member_counts(&self, site: SiteId) -> StoreResult<Vec<(BadgeId, i64)>>;
+}

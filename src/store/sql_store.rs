@@ -1,0 +1,310 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query as SqlxQuery;
+use sqlx::{Any, AnyPool, Row};
+
+use super::{ApiKeyRecord, Page, Store, StoreError, StoreResult};
+use crate::domain::{
+    AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
+    NewBadge, OrderChange, SiteId, Tags,
+};
+use crate::query::{
+    compile_filter, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam, SqlText,
+    Value,
+};
+
+/// The SQL store, for SQLite and PostgreSQL alike.
+///
+/// Reads go to `read`; writes go to `write`, which for SQLite is a pool of
+/// one connection (SQLite has one writer) and for PostgreSQL the same pool.
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(super) read: AnyPool,
+    pub(super) write: AnyPool,
+    pub(super) dialect: Dialect,
+    /// Site GUID -> compact key. A site's key never changes once made, so
+    /// every instance may cache it.
+    pub(super) site_keys: Arc<Mutex<HashMap<SiteId, i64>>>,
+}
+
+/// Binds parameters in order to a statement.
+pub(super) fn bind_all<'q>(
+    mut query: SqlxQuery<'q, Any, AnyArguments<'q>>,
+    params: &'q [SqlParam],
+) -> SqlxQuery<'q, Any, AnyArguments<'q>> {
+    for param in params {
+        query = match param {
+            SqlParam::Text(s) => query.bind(s.as_str()),
+            SqlParam::Blob(b) => query.bind(b.as_slice()),
+            SqlParam::Int(i) => query.bind(*i),
+        };
+    }
+    query
+}
+
+/// Is this a violation of a unique index whose name or columns mention `hint`?
+/// SQLite names the columns in its message; PostgreSQL names the index.
+pub(super) fn is_unique_violation(err: &sqlx::Error, hint: &str) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                && (db.constraint().is_some_and(|c| c.contains(hint)) || db.message().contains(hint))
+        }
+        _ => false,
+    }
+}
+
+impl SqlStore {
+    pub(super) fn new(read: AnyPool, write: AnyPool, dialect: Dialect) -> Self {
+        Self {
+            read,
+            write,
+            dialect,
+            site_keys: Arc::default(),
+        }
+    }
+
+    /// Closes the pools, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Runs a query-language query over `from` for one site. Returns the rows
+    /// and the page metadata; the caller maps rows to its entity.
+    /// `site` is the tenant condition: a column and the value it must equal.
+    pub(super) async fn run_query(
+        &self,
+        entity: &Entity,
+        from: &str,
+        columns: &str,
+        site: (&str, SqlParam),
+        query: &Query,
+    ) -> StoreResult<(Vec<AnyRow>, Page<()>)> {
+        let key_columns: Vec<String> = query
+            .sort
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{} AS k{i}", k.field.column))
+            .collect();
+        let mut text = SqlText::new();
+        let (site_column, site_value) = site;
+        let site_param = text.bind(site_value);
+        text.push(&format!(
+            "SELECT {columns}, {} FROM {from} WHERE {site_column} = {site_param} AND ",
+            key_columns.join(", ")
+        ));
+        compile_filter(self.dialect, entity, &query.filter, &mut text);
+
+        match &query.paging {
+            Paging::Offset { limit, offset } => {
+                let where_text = text.clone();
+                text.push(&format!(
+                    " ORDER BY {} LIMIT {limit} OFFSET {offset}",
+                    compile_order(&query.sort, false)
+                ));
+                let rows = bind_all(sqlx::query(&text.sql), &text.params)
+                    .fetch_all(&self.read)
+                    .await?;
+                // A short first page is its own count; otherwise count the filter.
+                let total = if *offset == 0 && rows.len() < *limit as usize {
+                    rows.len() as u64
+                } else {
+                    self.count_matching(&where_text).await?
+                };
+                let page = Page {
+                    items: vec![(); rows.len()],
+                    total: Some(total),
+                    next_key: None,
+                    prev_key: None,
+                };
+                Ok((rows, page))
+            }
+            Paging::Cursor { limit, after, backward } => {
+                if let Some(key) = after {
+                    let condition = compile_keyset(&query.sort, key, *backward, &mut text);
+                    text.push(&format!(" AND {condition}"));
+                }
+                text.push(&format!(
+                    " ORDER BY {} LIMIT {}",
+                    compile_order(&query.sort, *backward),
+                    u64::from(*limit) + 1
+                ));
+                let mut rows = bind_all(sqlx::query(&text.sql), &text.params)
+                    .fetch_all(&self.read)
+                    .await?;
+                let more = rows.len() > *limit as usize;
+                rows.truncate(*limit as usize);
+                if *backward {
+                    rows.reverse();
+                }
+                let first = rows.first().map(|r| sort_key(r, query)).transpose()?;
+                let last = rows.last().map(|r| sort_key(r, query)).transpose()?;
+                // Going forward, a previous page exists when we started after a row;
+                // going backward, a next page always exists (we came from it).
+                let (has_next, has_prev) = if *backward {
+                    (true, more)
+                } else {
+                    (more, after.is_some())
+                };
+                let page = Page {
+                    items: vec![(); rows.len()],
+                    total: None,
+                    next_key: if has_next { last } else { None },
+                    prev_key: if has_prev { first } else { None },
+                };
+                Ok((rows, page))
+            }
+        }
+    }
+
+    /// Counts the rows of a filtered SELECT (used as a sub-query so both share one WHERE).
+    async fn count_matching(&self, where_text: &SqlText) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) AS n FROM ({}) AS filtered", where_text.sql);
+        let row = bind_all(sqlx::query(&sql), &where_text.params)
+            .fetch_one(&self.read)
+            .await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(n.max(0) as u64)
+    }
+}
+
+/// Reads the sort-key columns (`k0`, `k1`, …) of a row back into typed values.
+fn sort_key(row: &AnyRow, query: &Query) -> StoreResult<Vec<Value>> {
+    query
+        .sort
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let name = format!("k{i}");
+            Ok(match k.field.kind {
+                Kind::Text => Value::Text(row.try_get(name.as_str())?),
+                Kind::Guid => Value::Guid(row.try_get(name.as_str())?),
+                Kind::Date => Value::Date(row.try_get(name.as_str())?),
+                Kind::Int => Value::Int(row.try_get(name.as_str())?),
+                Kind::Bool => Value::Bool(row.try_get::<i64, _>(name.as_str())? != 0),
+                Kind::TagSet { .. } => return Err(StoreError::Corrupt(format!("cannot sort on {}", k.field.name()))),
+            })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    async fn server_secret(&self) -> StoreResult<Vec<u8>> {
+        self.server_secret_impl().await
+    }
+
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
+        self.insert_api_key_impl(key).await
+    }
+
+    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
+        self.find_api_key_impl(key_hash).await
+    }
+
+    async fn list_api_keys(&self, site: Option<SiteId>) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.list_api_keys_impl(site).await
+    }
+
+    async fn revoke_api_key(&self, id: &str) -> StoreResult<bool> {
+        self.revoke_api_key_impl(id).await
+    }
+
+    async fn create_badge(&self, site: SiteId, badge: &NewBadge) -> StoreResult<Badge> {
+        self.create_badge_impl(site, badge).await
+    }
+
+    async fn get_badge(&self, site: SiteId, id: BadgeId) -> StoreResult<Option<Badge>> {
+        self.get_badge_impl(site, id).await
+    }
+
+    async fn update_badge(&self, site: SiteId, id: BadgeId, revision: i64, patch: &BadgePatch) -> StoreResult<Badge> {
+        self.update_badge_impl(site, id, Some(revision), patch).await
+    }
+
+    async fn update_badge_unchecked(&self, site: SiteId, id: BadgeId, patch: &BadgePatch) -> StoreResult<Badge> {
+        self.update_badge_impl(site, id, None, patch).await
+    }
+
+    async fn delete_badge(&self, site: SiteId, id: BadgeId) -> StoreResult<Badge> {
+        self.delete_badge_impl(site, id).await
+    }
+
+    async fn reorder_badges(&self, site: SiteId, change: &OrderChange) -> StoreResult<Vec<Badge>> {
+        self.reorder_badges_impl(site, change).await
+    }
+
+    async fn query_badges(&self, site: SiteId, query: &Query) -> StoreResult<Page<Badge>> {
+        self.query_badges_impl(site, query).await
+    }
+
+    async fn list_badges(&self, site: SiteId, limit: u32, offset: u64) -> StoreResult<Page<Badge>> {
+        self.list_badges_impl(site, limit, offset).await
+    }
+
+    async fn create_assignments(
+        &self,
+        site: SiteId,
+        items: &[NewAssignment],
+    ) -> StoreResult<Vec<Result<BadgeAssignment, AssignmentRefusal>>> {
+        self.create_assignments_impl(site, items).await
+    }
+
+    async fn delete_assignments(
+        &self,
+        site: SiteId,
+        ids: &[AssignmentId],
+    ) -> StoreResult<Vec<Option<BadgeAssignment>>> {
+        self.delete_assignments_impl(site, ids).await
+    }
+
+    async fn unassign_members(
+        &self,
+        site: SiteId,
+        badge: BadgeId,
+        members: &[MemberId],
+    ) -> StoreResult<Vec<BadgeAssignment>> {
+        self.unassign_members_impl(site, badge, members).await
+    }
+
+    async fn query_assignments(&self, site: SiteId, query: &Query) -> StoreResult<Page<BadgeAssignment>> {
+        self.query_assignments_impl(site, query).await
+    }
+
+    async fn update_assignment_tags(
+        &self,
+        site: SiteId,
+        ids: &[AssignmentId],
+        add: &Tags,
+        remove: &Tags,
+    ) -> StoreResult<Vec<Option<BadgeAssignment>>> {
+        self.update_assignment_tags_impl(site, ids, add, remove).await
+    }
+
+    async fn update_assignment_tags_by_filter(
+        &self,
+        site: SiteId,
+        filter: &Filter,
+        add: &Tags,
+        remove: &Tags,
+    ) -> StoreResult<Job> {
+        self.update_assignment_tags_by_filter_impl(site, filter, add, remove)
+            .await
+    }
+
+    async fn get_job(&self, site: SiteId, id: JobId) -> StoreResult<Option<Job>> {
+        self.get_job_impl(site, id).await
+    }
+
+    async fn member_counts(&self, site: SiteId) -> StoreResult<Vec<(BadgeId, i64)>> {
+        self.member_counts_impl(site).await
+    }
+}

@@ -1,0 +1,164 @@
+//! `TestApp`: the real router over a fresh database, and a small client.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use insignia::api::{router, AppState};
+use insignia::domain::{generate_api_key, SiteId, Timestamp};
+use insignia::store::{ApiKeyRecord, Store};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::common::{Backend, TestDb};
+
+pub const MANAGE: &str = "SCOPE.DC-MEMBERS.MANAGE-BADGES";
+pub const READ: &str = "SCOPE.DC-MEMBERS.READ-BADGES";
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: TestDb,
+}
+
+/// A site and a key for it.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub id: String,
+    pub key: String,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The Wix `applicationError.code`, or `INVALID_ARGUMENT` for a validation error.
+    pub fn code(&self) -> &str {
+        if self.body["details"]["validationError"].is_object() {
+            return "INVALID_ARGUMENT";
+        }
+        self.body["details"]["applicationError"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The `field` of every validation violation.
+    pub fn violated_fields(&self) -> Vec<String> {
+        self.body["details"]["validationError"]["fieldViolations"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|f| f["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "expected 200, got {}: {}",
+            self.status,
+            self.body
+        );
+        &self.body
+    }
+
+    #[track_caller]
+    pub fn expect(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.code(), code, "body: {}", self.body);
+        assert!(
+            self.body["message"].is_string(),
+            "Wix errors carry a message: {}",
+            self.body
+        );
+        assert!(self.headers.contains_key("x-wix-request-id"));
+    }
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        let db = TestDb::new(backend).await.expect("database for this backend");
+        let state = AppState::new(db.store.clone()).await.expect("app state");
+        TestApp {
+            router: router(state),
+            db,
+        }
+    }
+
+    /// A new site with a key carrying `scopes`.
+    pub async fn site(&self, scopes: &[&str]) -> Site {
+        let id = uuid::Uuid::new_v4().to_string();
+        let key = self.key_for(&id, scopes).await;
+        Site { id, key }
+    }
+
+    pub async fn key_for(&self, site: &str, scopes: &[&str]) -> String {
+        let key = generate_api_key();
+        self.db
+            .store
+            .insert_api_key(&ApiKeyRecord {
+                id: key.id,
+                key_hash: key.hash,
+                site_id: SiteId::parse("site", site).unwrap(),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                created_at: Timestamp::now(),
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        key.secret
+    }
+
+    /// Sends a request with the site's key and id, as the SDK does.
+    pub async fn call(&self, site: &Site, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let body = body.map(|b| b.to_string().into_bytes());
+        self.raw(
+            method,
+            path,
+            &[("authorization", &site.key), ("wix-site-id", &site.id)],
+            body,
+        )
+        .await
+    }
+
+    pub async fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Reply {
+        let mut req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(path);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("non-JSON body: {}", String::from_utf8_lossy(&bytes)))
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn create_badge(&self, site: &Site, badge: Value) -> Value {
+        let reply = self
+            .call(
+                site,
+                "POST",
+                "/badges/v4/badges",
+                Some(serde_json::json!({ "badge": badge })),
+            )
+            .await;
+        reply.ok()["badge"].clone()
+    }
+}

@@ -1,0 +1,13 @@
+//! API integration tests: the real router over a fresh database per test,
+//! on SQLite and (when `INSIGNIA_TEST_DATABASE_URL` is set) PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod assignments;
+mod badges;
+mod errors;
+mod helpers;
+mod ordering;
+mod queries;
+mod tenancy;

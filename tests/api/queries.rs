@@ -1,0 +1,209 @@
+use serde_json::{json, Value};
+
+use crate::backend_test;
+use crate::helpers::{Site, TestApp, MANAGE};
+
+async fn query(app: &TestApp, site: &Site, q: Value) -> crate::helpers::Reply {
+    app.call(site, "POST", "/badges/v4/badges/query", Some(json!({ "query": q })))
+        .await
+}
+
+fn titles(reply: &Value) -> Vec<String> {
+    reply["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn seed(app: &TestApp, site: &Site) -> Vec<Value> {
+    let mut out = Vec::new();
+    for t in ["Gold", "Silver", "Bronze", "Gold Star", "Green", "100%_club"] {
+        out.push(app.create_badge(site, json!({"title": t})).await);
+    }
+    out
+}
+
+backend_test!(filters_and_sorts, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let badges = seed(&app, &site).await;
+    let asc = json!([{"fieldName": "title", "order": "ASC"}]);
+    let cases = [
+        (json!({"title": "Gold"}), vec!["Gold"]),
+        (json!({"title": {"$eq": "Silver"}}), vec!["Silver"]),
+        (
+            json!({"title": {"$ne": "Gold"}}),
+            vec!["100%_club", "Bronze", "Gold Star", "Green", "Silver"],
+        ),
+        (
+            json!({"title": {"$in": ["Gold", "Bronze", "Nope"]}}),
+            vec!["Bronze", "Gold"],
+        ),
+        (
+            json!({"title": {"$startsWith": "G"}}),
+            vec!["Gold", "Gold Star", "Green"],
+        ),
+        (json!({"title": {"$startsWith": "g"}}), vec![]),
+        (json!({"title": {"$startsWith": "100%_"}}), vec!["100%_club"]),
+        (json!({"title": {"$startsWith": "_"}}), vec![]),
+        (json!({"slug": {"$startsWith": "gold"}}), vec!["Gold", "Gold Star"]),
+        (json!({"id": badges[1]["id"]}), vec!["Silver"]),
+        (
+            json!({"_id": {"$in": [badges[2]["id"], badges[0]["id"]]}}),
+            vec!["Bronze", "Gold"],
+        ),
+        (
+            json!({"$or": [{"title": "Gold"}, {"title": "Green"}]}),
+            vec!["Gold", "Green"],
+        ),
+        (
+            json!({"$and": [{"title": {"$startsWith": "G"}}, {"$not": {"title": "Gold"}}]}),
+            vec!["Gold Star", "Green"],
+        ),
+        (
+            json!({"title": {"$gt": "Gold", "$lt": "Silver"}}),
+            vec!["Gold Star", "Green"],
+        ),
+        (json!({"title": "x' OR '1'='1"}), vec![]),
+    ];
+    for (filter, expected) in cases {
+        let reply = query(&app, &site, json!({"filter": filter, "sort": asc})).await;
+        assert_eq!(titles(reply.ok()), expected, "filter {filter}");
+    }
+    let desc = query(&app, &site, json!({"sort": [{"fieldName": "title", "order": "DESC"}]})).await;
+    assert_eq!(
+        titles(desc.ok()),
+        ["Silver", "Green", "Gold Star", "Gold", "Bronze", "100%_club"]
+    );
+    let newest_first = query(&app, &site, json!({})).await;
+    let created: Vec<String> = newest_first.ok()["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["createdDate"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = created.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(created, sorted, "default order is newest first");
+});
+
+backend_test!(offset_paging_walks_every_badge_once, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    seed(&app, &site).await;
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let reply = query(
+            &app,
+            &site,
+            json!({"sort": [{"fieldName": "title"}], "paging": {"limit": 4, "offset": offset}}),
+        )
+        .await;
+        let body = reply.ok();
+        let meta = &body["pagingMetadata"];
+        assert_eq!(meta["total"], 6);
+        assert_eq!(meta["offset"], offset);
+        assert_eq!(meta["tooManyToCount"], false);
+        let page = titles(body);
+        assert_eq!(meta["count"], page.len());
+        if page.is_empty() {
+            break;
+        }
+        seen.extend(page);
+        offset += 4;
+    }
+    assert_eq!(seen, ["100%_club", "Bronze", "Gold", "Gold Star", "Green", "Silver"]);
+});
+
+backend_test!(cursor_paging_continues_its_query, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    seed(&app, &site).await;
+    let first = query(&app, &site, json!({"filter": {"title": {"$ne": "Silver"}}, "sort": [{"fieldName": "title", "order": "DESC"}], "cursorPaging": {"limit": 2}})).await;
+    let mut seen = titles(first.ok());
+    assert_eq!(first.body["pagingMetadata"]["cursors"]["prev"], Value::Null);
+    let mut next = first.body["pagingMetadata"]["cursors"]["next"].clone();
+    let mut pages = vec![first.body.clone()];
+    while let Some(cursor) = next.as_str() {
+        // A request with a cursor sends neither filter nor sort; a different one would be ignored.
+        let reply = query(
+            &app,
+            &site,
+            json!({"filter": {"title": "Silver"}, "cursorPaging": {"cursor": cursor, "limit": 2}}),
+        )
+        .await;
+        let body = reply.ok().clone();
+        assert_eq!(
+            body["pagingMetadata"]["hasNext"],
+            body["pagingMetadata"]["cursors"]["next"].is_string()
+        );
+        seen.extend(titles(&body));
+        next = body["pagingMetadata"]["cursors"]["next"].clone();
+        pages.push(body);
+    }
+    assert_eq!(seen, ["Green", "Gold Star", "Gold", "Bronze", "100%_club"]);
+    // Going back from the last page returns the one before it.
+    let last = pages.last().unwrap();
+    let prev = last["pagingMetadata"]["cursors"]["prev"].as_str().unwrap();
+    let back = query(&app, &site, json!({"cursorPaging": {"cursor": prev, "limit": 2}})).await;
+    assert_eq!(titles(back.ok()), titles(&pages[pages.len() - 2]));
+});
+
+backend_test!(bad_queries_are_refused, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    seed(&app, &site).await;
+    let bad = [
+        (json!({"filter": {"colour": "red"}}), "query.filter.colour"),
+        (
+            json!({"filter": {"title": {"$regex": ".*"}}}),
+            "query.filter.title.$regex",
+        ),
+        (json!({"filter": {"title": {"$gt": 5}}}), "query.filter.title.$gt"),
+        (json!({"filter": {"id": "not-a-guid"}}), "query.filter.id.$eq"),
+        (
+            json!({"filter": {"createdDate": {"$gt": "yesterday"}}}),
+            "query.filter.createdDate.$gt",
+        ),
+        (json!({"filter": {"$where": "1"}}), "query.filter.$where"),
+        (json!({"filter": "{{"}), "query.filter"),
+        (
+            json!({"sort": [{"fieldName": "description"}]}),
+            "query.sort[0].fieldName",
+        ),
+        (
+            json!({"sort": [{"fieldName": "title", "order": "UP"}]}),
+            "query.sort[0].order",
+        ),
+        (json!({"paging": {"limit": 101}}), "query.paging.limit"),
+        (json!({"paging": {"limit": -1}}), "query.paging.limit"),
+        (json!({"paging": {"offset": "x"}}), "query.paging.offset"),
+        (json!({"paging": {"offset": u64::MAX}}), "query.paging.offset"),
+        (
+            json!({"paging": {"offset": "99999999999999999999"}}),
+            "query.paging.offset",
+        ),
+        (json!({"cursorPaging": {"limit": 1000}}), "query.cursorPaging.limit"),
+        (
+            json!({"cursorPaging": {"cursor": "forged.cursor"}}),
+            "query.cursorPaging.cursor",
+        ),
+        (json!({"paging": {}, "cursorPaging": {}}), "query.paging"),
+        (json!({"fields": ["title"]}), "query.fields"),
+    ];
+    for (q, field) in bad {
+        let reply = query(&app, &site, q.clone()).await;
+        reply.expect(400, "INVALID_ARGUMENT");
+        assert_eq!(reply.violated_fields(), [field], "{q}");
+    }
+    let mut deep = json!({"title": "Gold"});
+    for _ in 0..50 {
+        deep = json!({"$not": deep});
+    }
+    query(&app, &site, json!({"filter": deep}))
+        .await
+        .expect(400, "INVALID_ARGUMENT");
+});

@@ -1,0 +1,117 @@
+//! The `insignia` binary as a newcomer uses it: keys, migrate, serve, and a
+//! graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn insignia(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_insignia"))
+        .args(args)
+        .env_remove("INSIGNIA_DATABASE_URL")
+        .output()
+        .expect("run insignia")
+}
+
+#[test]
+fn keys_create_list_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("keys.db").display());
+    let site = uuid::Uuid::new_v4().to_string();
+
+    let created = insignia(&[
+        "keys",
+        "create",
+        "--site",
+        &site,
+        "--scope",
+        "SCOPE.DC-MEMBERS.READ-BADGES",
+        "--database",
+        &db,
+    ]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    let key = stdout.trim();
+    assert_eq!(stdout.lines().count(), 1, "only the key is printed: {stdout:?}");
+    assert!(key.starts_with("insg_") && key.len() > 40);
+
+    let listed = insignia(&["keys", "list", "--database", &db]);
+    let listing = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listing.contains(&site) && listing.contains("SCOPE.DC-MEMBERS.READ-BADGES"),
+        "{listing}"
+    );
+    assert!(!listing.contains(key), "the key itself is never shown");
+    let id = listing.split('\t').next().unwrap().to_owned();
+
+    assert!(insignia(&["keys", "revoke", &id, "--database", &db]).status.success());
+    let again = insignia(&["keys", "revoke", &id, "--database", &db]);
+    assert!(!again.status.success(), "a revoked key cannot be revoked twice");
+    let listing = String::from_utf8(insignia(&["keys", "list", "--site", &site, "--database", &db]).stdout).unwrap();
+    assert!(
+        !listing.trim_end().ends_with("\t-"),
+        "revocation date is listed: {listing}"
+    );
+
+    let bad_scope = insignia(&["keys", "create", "--site", &site, "--scope", "ADMIN", "--database", &db]);
+    assert!(!bad_scope.status.success());
+    let bad_site = insignia(&[
+        "keys",
+        "create",
+        "--site",
+        "nope",
+        "--scope",
+        "SCOPE.DC-MEMBERS.READ-BADGES",
+        "--database",
+        &db,
+    ]);
+    assert!(!bad_site.status.success());
+    let bad_url = insignia(&["migrate", "--database", "mysql://x"]);
+    assert!(!bad_url.status.success());
+    assert!(String::from_utf8_lossy(&bad_url.stderr).contains("unsupported database URL"));
+}
+
+#[test]
+fn serve_answers_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("serve.db");
+    let db = format!("sqlite://{}", db_path.display());
+    assert!(insignia(&["migrate", "--database", &db]).status.success());
+    assert!(db_path.exists(), "the SQLite file is created");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_insignia"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server log").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async { reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status() });
+    assert_eq!(status, 200);
+
+    // SIGTERM: the server finishes and exits cleanly.
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let mut waited = Duration::ZERO;
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(waited < Duration::from_secs(20), "server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+        waited += Duration::from_millis(50);
+    };
+    assert!(exit.success(), "{exit:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+}
