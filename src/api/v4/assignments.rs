@@ -232,8 +232,12 @@ fn bulk_items<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a Vec<Va
     Ok(items)
 }
 
+/// One item's outcome in a bulk answer: the assignment id when known, and the
+/// item (when `returnEntity` asked for it) or why it failed.
+type BulkItemResult = (Option<String>, Result<Option<Value>, ItemError>);
+
 /// The bulk answer: one result per item in request order, and the totals.
-fn bulk_reply(results: Vec<(Option<String>, Result<Option<Value>, ItemError>)>) -> Value {
+fn bulk_reply(results: Vec<BulkItemResult>) -> Value {
     let successes = results.iter().filter(|(_, r)| r.is_ok()).count();
     let failures = results.len() - successes;
     let results: Vec<Value> = results
@@ -338,7 +342,7 @@ fn merge_by_id(
     parsed: Vec<Result<AssignmentId, ItemError>>,
     applied: Vec<Result<BadgeAssignment, ItemError>>,
     return_entity: bool,
-) -> Vec<(Option<String>, Result<Option<Value>, ItemError>)> {
+) -> Vec<BulkItemResult> {
     let mut applied = applied.into_iter();
     parsed
         .into_iter()
