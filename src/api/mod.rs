@@ -6,6 +6,7 @@ mod badge_input;
 pub mod error;
 pub mod json;
 mod paging;
+pub mod v3;
 pub mod v4;
 
 use std::sync::Arc;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(v4::badges::routes())
         .merge(v4::assignments::routes())
+        .merge(v3::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)

@@ -9,10 +9,12 @@ mod entities;
 mod fields;
 mod parse;
 mod sql;
+#[cfg(test)]
+mod tests;
 
 pub use ast::{Filter, Op, Order, Paging, Query, SortKey, Value};
 pub use cursor::{CursorCodec, CursorError};
 pub use entities::{ASSIGNMENTS, BADGES};
 pub use fields::{Entity, Field, Kind};
-pub use parse::{parse_filter, parse_query, PageLimits, QueryError};
+pub use parse::{parse_filter, parse_query, parse_sort, PageLimits, QueryError, MAX_OFFSET};
 pub use sql::{compile_filter, compile_keyset, compile_order, Dialect, SqlParam, SqlText};

@@ -3,7 +3,7 @@
 use crate::domain::{
     AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, Job, JobId, MemberId, NewAssignment, SiteId, Tags,
 };
-use crate::query::{Filter, Query};
+use crate::query::{parse_filter, parse_sort, Filter, Paging, Query, ASSIGNMENTS};
 use crate::store::{Page, Store};
 
 use super::{ServiceError, ServiceResult};
@@ -121,7 +121,7 @@ impl<'a> Assignments<'a> {
     }
 
     pub async fn get(&self, site: SiteId, id: AssignmentId) -> ServiceResult<BadgeAssignment> {
-        let query = Query::by_id(&crate::query::ASSIGNMENTS, id.as_uuid());
+        let query = Query::by_id(&ASSIGNMENTS, id.as_uuid());
         let page = self
             .store
             .query_assignments(site, &query)
@@ -178,5 +178,148 @@ impl<'a> Assignments<'a> {
                 entity: "job",
                 id: id.to_string(),
             })
+    }
+}
+
+/// Assignments as the older API sees them: by badge and member, without
+/// assignment ids. Stored as the same rows V4 reads.
+impl Assignments<'_> {
+    /// Gives a badge to members. Members who already hold it keep their
+    /// assignment (the call is idempotent); returns the members holding it now.
+    pub async fn assign_members(
+        &self,
+        site: SiteId,
+        badge: BadgeId,
+        members: &[MemberId],
+    ) -> ServiceResult<Vec<MemberId>> {
+        let items: Vec<NewAssignment> = members
+            .iter()
+            .map(|member| NewAssignment {
+                badge_id: badge,
+                member_id: *member,
+                tags: Tags::default(),
+                extended_fields: None,
+            })
+            .collect();
+        for result in self.create_many(site, &items).await? {
+            match result {
+                Ok(_) => {}
+                Err(e) if e.code == "ALREADY_EXISTS" => {}
+                Err(_) => return Err(badge_not_found(badge)),
+            }
+        }
+        Ok(members.to_vec())
+    }
+
+    /// Gives several badges to one member; returns the badges newly given.
+    /// Every badge must exist, or nothing is assigned.
+    pub async fn assign_badges(
+        &self,
+        site: SiteId,
+        member: MemberId,
+        badges: &[BadgeId],
+    ) -> ServiceResult<Vec<BadgeId>> {
+        for badge in badges {
+            self.require_badge(site, *badge).await?;
+        }
+        let items: Vec<NewAssignment> = badges
+            .iter()
+            .map(|badge| NewAssignment {
+                badge_id: *badge,
+                member_id: member,
+                tags: Tags::default(),
+                extended_fields: None,
+            })
+            .collect();
+        let results = self.create_many(site, &items).await?;
+        Ok(results.into_iter().filter_map(|r| r.ok().map(|a| a.badge_id)).collect())
+    }
+
+    /// Takes a badge away from members; members who do not hold it are skipped.
+    pub async fn unassign_members(&self, site: SiteId, badge: BadgeId, members: &[MemberId]) -> ServiceResult<()> {
+        self.require_badge(site, badge).await?;
+        self.store
+            .unassign_members(site, badge, members)
+            .await
+            .map_err(ServiceError::Store)?;
+        Ok(())
+    }
+
+    /// One offset page of the members holding a badge, oldest assignment first, with the total.
+    pub async fn members_of_badge(
+        &self,
+        site: SiteId,
+        badge: BadgeId,
+        limit: u32,
+        offset: u64,
+    ) -> ServiceResult<(Vec<MemberId>, u64)> {
+        self.require_badge(site, badge).await?;
+        let query = assignments_where("badgeId", badge.as_uuid(), Paging::Offset { limit, offset })?;
+        let page = self.query(site, &query).await?;
+        let members = page.items.iter().map(|a| a.member_id).collect();
+        Ok((members, page.total.unwrap_or(0)))
+    }
+
+    /// The ids of the badges each member holds, in the order the members were given.
+    pub async fn badges_per_member(
+        &self,
+        site: SiteId,
+        members: &[MemberId],
+    ) -> ServiceResult<Vec<(MemberId, Vec<BadgeId>)>> {
+        let mut held: std::collections::HashMap<MemberId, Vec<BadgeId>> = std::collections::HashMap::new();
+        for member in members {
+            // Walk the keyset pages: a member may hold any number of badges.
+            let first = Paging::Cursor {
+                limit: 1000,
+                after: None,
+                backward: false,
+            };
+            let mut query = assignments_where("memberId", member.as_uuid(), first)?;
+            loop {
+                let page = self.query(site, &query).await?;
+                held.entry(*member)
+                    .or_default()
+                    .extend(page.items.iter().map(|a| a.badge_id));
+                match page.next_key {
+                    Some(key) => {
+                        query.paging = Paging::Cursor {
+                            limit: 1000,
+                            after: Some(key),
+                            backward: false,
+                        }
+                    }
+                    None => break,
+                }
+            }
+        }
+        Ok(members
+            .iter()
+            .map(|m| (*m, held.get(m).cloned().unwrap_or_default()))
+            .collect())
+    }
+
+    async fn require_badge(&self, site: SiteId, badge: BadgeId) -> ServiceResult<()> {
+        match self.store.get_badge(site, badge).await.map_err(ServiceError::Store)? {
+            Some(_) => Ok(()),
+            None => Err(badge_not_found(badge)),
+        }
+    }
+}
+
+/// The assignments whose GUID field `field` equals `id`, in the default order.
+fn assignments_where(field: &str, id: uuid::Uuid, paging: Paging) -> ServiceResult<Query> {
+    let raw_filter = serde_json::json!({ field: id.to_string() });
+    Ok(Query {
+        filter: parse_filter(&ASSIGNMENTS, &raw_filter, "filter")?,
+        sort: parse_sort(&ASSIGNMENTS, &serde_json::Value::Null, "sort")?,
+        paging,
+        shape: serde_json::json!({ "filter": raw_filter, "sort": null }),
+    })
+}
+
+fn badge_not_found(badge: BadgeId) -> ServiceError {
+    ServiceError::NotFound {
+        entity: "badge",
+        id: badge.to_string(),
     }
 }

@@ -81,6 +81,19 @@ impl<'a> Badges<'a> {
             })
     }
 
+    /// One page of the site's badges in display order, with the total.
+    pub async fn list(&self, site: SiteId, limit: u32, offset: u64) -> ServiceResult<Page<Badge>> {
+        self.store
+            .list_badges(site, limit, offset)
+            .await
+            .map_err(ServiceError::Store)
+    }
+
+    /// `(badge, holders)` for every badge of the site, in display order.
+    pub async fn member_counts(&self, site: SiteId) -> ServiceResult<Vec<(BadgeId, i64)>> {
+        self.store.member_counts(site).await.map_err(ServiceError::Store)
+    }
+
     pub async fn query(&self, site: SiteId, query: &Query) -> ServiceResult<Page<Badge>> {
         self.store.query_badges(site, query).await.map_err(ServiceError::Store)
     }

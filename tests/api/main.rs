@@ -8,6 +8,7 @@ mod assignments;
 mod badges;
 mod errors;
 mod helpers;
+mod legacy;
 mod ordering;
 mod queries;
 mod tenancy;

@@ -1,0 +1,153 @@
+//! Legacy member calls: assign and unassign a badge, the members holding a
+//! badge, the badges of members, and member counts per badge. They read and
+//! write the same assignment rows as V4.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::badges::badge_id;
+use super::params::QueryParams;
+use crate::api::auth::Caller;
+use crate::api::error::ApiError;
+use crate::api::json::{Fields, JsonBody};
+use crate::api::paging::offset_metadata;
+use crate::api::AppState;
+use crate::domain::{parse_guid, BadgeId, FieldViolation, MemberId, Scope};
+use crate::service::assignments::{Assignments, MAX_BULK_ITEMS};
+use crate::service::badges::Badges;
+
+/// `name` from a body: 1–100 GUIDs, duplicates dropped (order kept).
+fn member_ids(body: &serde_json::Map<String, Value>, name: &str) -> Result<Vec<MemberId>, ApiError> {
+    let mut f = Fields::new(body, "");
+    let ids = f.guid_list(name, 1, MAX_BULK_ITEMS).unwrap_or_default();
+    f.finish()?;
+    Ok(distinct(ids.into_iter().map(MemberId::from_uuid)))
+}
+
+fn distinct<T: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|item| seen.insert(*item)).collect()
+}
+
+/// `POST …/badges/{id}/members` `{memberIds}` → `{memberIds}`: idempotent;
+/// answers the members that hold the badge after the call.
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let badge = badge_id(&id)?;
+    let members = member_ids(&body, "memberIds")?;
+    let holding = Assignments::new(state.store.as_ref())
+        .assign_members(caller.site, badge, &members)
+        .await?;
+    Ok(Json(json!({ "memberIds": ids_json(&holding) })))
+}
+
+/// `POST …/badges/assign` `{ids, memberId}` → `{ids}`: several badges to one
+/// member; answers the badges newly assigned. An unknown badge assigns none.
+pub(super) async fn assign_badges(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let mut f = Fields::new(&body, "");
+    let badges = f.guid_list("ids", 1, MAX_BULK_ITEMS).unwrap_or_default();
+    let member = f
+        .required_str("memberId")
+        .and_then(|raw| f.check(parse_guid("memberId", raw)));
+    f.finish()?;
+    let member = MemberId::from_uuid(member.ok_or_else(ApiError::internal)?);
+    let badges = distinct(badges.into_iter().map(BadgeId::from_uuid));
+    let assigned = Assignments::new(state.store.as_ref())
+        .assign_badges(caller.site, member, &badges)
+        .await?;
+    Ok(Json(json!({ "ids": ids_json(&assigned) })))
+}
+
+/// `DELETE …/badges/{id}/members?memberIds=a&memberIds=b` → `{}`.
+pub(super) async fn unassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let badge = badge_id(&id)?;
+    let params = QueryParams::parse(raw.as_deref());
+    let given = params.all("memberIds");
+    if given.is_empty() || given.len() > MAX_BULK_ITEMS {
+        return Err(ApiError::invalid(vec![FieldViolation::new(
+            "memberIds",
+            "SIZE",
+            format!("`memberIds` must hold 1 to {MAX_BULK_ITEMS} items, got {}", given.len()),
+        )]));
+    }
+    let mut members = Vec::with_capacity(given.len());
+    for (i, raw) in given.iter().enumerate() {
+        members.push(MemberId::parse(&format!("memberIds[{i}]"), raw)?);
+    }
+    Assignments::new(state.store.as_ref())
+        .unassign_members(caller.site, badge, &distinct(members.into_iter()))
+        .await?;
+    Ok(Json(json!({})))
+}
+
+/// `GET …/badges/{id}/members?paging.limit=&paging.offset=` → `{memberIds, metadata}`,
+/// the earliest holders first.
+pub(super) async fn members_of_badge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let badge = badge_id(&id)?;
+    let (limit, offset) = QueryParams::parse(raw.as_deref()).paging()?;
+    let (members, total) = Assignments::new(state.store.as_ref())
+        .members_of_badge(caller.site, badge, limit, offset)
+        .await?;
+    Ok(Json(json!({
+        "memberIds": ids_json(&members),
+        "metadata": offset_metadata(members.len(), offset, Some(total)),
+    })))
+}
+
+/// `POST …/badges/members` `{memberIds}` → `{memberBadgeIds: [{memberId, badgeIds}]}`,
+/// one entry per member asked about, in the order asked.
+pub(super) async fn badges_per_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let members = member_ids(&body, "memberIds")?;
+    let held = Assignments::new(state.store.as_ref())
+        .badges_per_member(caller.site, &members)
+        .await?;
+    let entries: Vec<Value> = held
+        .iter()
+        .map(|(member, badges)| json!({ "memberId": member.to_string(), "badgeIds": ids_json(badges) }))
+        .collect();
+    Ok(Json(json!({ "memberBadgeIds": entries })))
+}
+
+/// `GET …/badges/members/count` → `{badgeMemberCounts: [{badgeId, memberCount}]}`
+/// for every badge of the site, in display order (counts are kept exact on write).
+pub(super) async fn member_counts(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let counts = Badges::new(state.store.as_ref()).member_counts(caller.site).await?;
+    let entries: Vec<Value> = counts
+        .iter()
+        .map(|(badge, count)| json!({ "badgeId": badge.to_string(), "memberCount": count }))
+        .collect();
+    Ok(Json(json!({ "badgeMemberCounts": entries })))
+}
+
+fn ids_json<T: ToString>(ids: &[T]) -> Vec<String> {
+    ids.iter().map(ToString::to_string).collect()
+}

@@ -1,0 +1,68 @@
+//! The older Badges API (`badges` in the SDK): `/members/v3/badges` and its
+//! aliases, over the same badges and assignments as V4. Icons travel as URL
+//! strings, there is no revision, and lists page with `paging` → `metadata`.
+
+mod badges;
+mod members;
+mod params;
+
+use axum::routing::{get, patch, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::api::AppState;
+use crate::domain::Badge;
+
+/// Every prefix the SDK and Wix's docs use for this API. `/_api/…` is what the
+/// SDK calls when pointed at a host other than Wix's.
+const PREFIXES: [&str; 4] = [
+    "/members/v3/badges",
+    "/_api/members/v3/badges",
+    "/badges/v3/badges",
+    "/v3/badges",
+];
+
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for prefix in PREFIXES {
+        // The static segments (`order`, `members`, `query`, …) win over `{id}`.
+        router = router
+            .route(prefix, post(badges::create).get(badges::list))
+            .route(&format!("{prefix}/query"), post(badges::query))
+            .route(&format!("{prefix}/count"), post(badges::count))
+            .route(&format!("{prefix}/order"), patch(badges::update_order))
+            .route(&format!("{prefix}/assign"), post(members::assign_badges))
+            .route(&format!("{prefix}/members"), post(members::badges_per_member))
+            .route(&format!("{prefix}/members/count"), get(members::member_counts))
+            .route(
+                &format!("{prefix}/{{id}}"),
+                get(badges::fetch).patch(badges::update).delete(badges::delete),
+            )
+            .route(
+                &format!("{prefix}/{{id}}/members"),
+                post(members::assign)
+                    .get(members::members_of_badge)
+                    .delete(members::unassign),
+            );
+    }
+    router
+}
+
+/// A badge as the older API sends it: the icon is its URL, and there is no revision.
+fn badge_json(badge: &Badge) -> Value {
+    let mut out = json!({
+        "id": badge.id.to_string(),
+        "title": badge.title.as_str(),
+        "description": badge.description.as_str(),
+        "backgroundColor": badge.background_color.as_str(),
+        "textColor": badge.text_color.as_str(),
+        "permissionsEnabled": badge.permissions_enabled,
+        "slug": badge.slug.as_str(),
+        "createdDate": badge.created_date,
+        "updatedDate": badge.updated_date,
+    });
+    if let Some(url) = badge.icon.as_ref().and_then(|icon| icon.url.as_deref()) {
+        out["icon"] = json!(url);
+    }
+    out
+}
