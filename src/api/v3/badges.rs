@@ -12,9 +12,9 @@ use crate::api::badge_input;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
 use crate::api::paging::query_metadata;
-use crate::api::v4::badges::order_ids;
+use crate::api::v4::badges::reorder_front;
 use crate::api::AppState;
-use crate::domain::{BadgeId, OrderChange, Scope};
+use crate::domain::{BadgeId, Scope};
 use crate::query::{parse_filter, parse_query, Filter, PageLimits, Paging, Query, BADGES};
 use crate::service::badges::{cursor_codec, Badges};
 
@@ -150,11 +150,7 @@ pub(super) async fn update_order(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
-    let ids = order_ids(&body, "badgeIds")?;
-    let badges = Badges::new(state.store.as_ref())
-        .reorder(caller.site, OrderChange::Front(ids))
-        .await?;
+    let badges = reorder_front(&state, &caller, &body, "badgeIds").await?;
     Ok(Json(
         json!({ "badges": badges.iter().map(badge_json).collect::<Vec<_>>() }),
     ))

@@ -48,21 +48,16 @@ pub fn routes() -> Router<AppState> {
     router
 }
 
-/// A badge as the older API sends it: the icon is its URL, and there is no revision.
+/// A badge as the older API sends it: V4's fields without the revision, and
+/// the icon as its URL.
 fn badge_json(badge: &Badge) -> Value {
-    let mut out = json!({
-        "id": badge.id.to_string(),
-        "title": badge.title.as_str(),
-        "description": badge.description.as_str(),
-        "backgroundColor": badge.background_color.as_str(),
-        "textColor": badge.text_color.as_str(),
-        "permissionsEnabled": badge.permissions_enabled,
-        "slug": badge.slug.as_str(),
-        "createdDate": badge.created_date,
-        "updatedDate": badge.updated_date,
-    });
-    if let Some(url) = badge.icon.as_ref().and_then(|icon| icon.url.as_deref()) {
-        out["icon"] = json!(url);
+    let mut out = crate::api::v4::badges::badge_json(badge);
+    if let Some(fields) = out.as_object_mut() {
+        fields.remove("revision");
+        fields.remove("icon");
+        if let Some(url) = badge.icon.as_ref().and_then(|icon| icon.url.as_deref()) {
+            fields.insert("icon".into(), json!(url));
+        }
     }
     out
 }

@@ -143,18 +143,29 @@ async fn update_order(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
-    let ids = order_ids(&body, "ids")?;
-    let badges = Badges::new(state.store.as_ref())
-        .reorder(caller.site, OrderChange::Front(ids))
-        .await?;
+    let badges = reorder_front(&state, &caller, &body, "ids").await?;
     Ok(Json(
         json!({ "badges": badges.iter().map(badge_json).collect::<Vec<_>>() }),
     ))
 }
 
+/// Puts the badges listed in `body[name]` first, in that order; answers every
+/// badge of the site in the new order. Both API generations reorder this way.
+pub async fn reorder_front(
+    state: &AppState,
+    caller: &Caller,
+    body: &Map<String, Value>,
+    name: &str,
+) -> Result<Vec<Badge>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let ids = order_ids(body, name)?;
+    Ok(Badges::new(state.store.as_ref())
+        .reorder(caller.site, OrderChange::Front(ids))
+        .await?)
+}
+
 /// 1–100 distinct badge ids.
-pub fn order_ids(body: &Map<String, Value>, name: &str) -> Result<Vec<BadgeId>, ApiError> {
+fn order_ids(body: &Map<String, Value>, name: &str) -> Result<Vec<BadgeId>, ApiError> {
     let mut f = Fields::new(body, "");
     let ids = f.guid_list(name, 1, MAX_ORDER_IDS).unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
