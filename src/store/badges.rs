@@ -21,9 +21,11 @@ impl SqlStore {
             .icon
             .as_ref()
             .map(|i| serde_json::to_string(i).unwrap_or_default());
+        let site_lock = self.site_lock(site).await?;
         let mut last_error = None;
         for _ in 0..WRITE_ATTEMPTS {
             let mut tx = self.write.begin().await?;
+            lock_site(&mut tx, site_lock).await?;
             let slug = free_slug(&mut tx, site, &base, None).await?;
             let order: i64 =
                 sqlx::query("SELECT COALESCE(MAX(display_order), 0) + 1 AS next FROM badges WHERE site_id = $1")
@@ -85,9 +87,22 @@ impl SqlStore {
         expected: Option<i64>,
         patch: &BadgePatch,
     ) -> StoreResult<Badge> {
+        // A new title means a new slug: take the site's slug lock first.
+        let site_lock = match patch.title {
+            Some(_) => self.site_lock(site).await?,
+            None => None,
+        };
+        // On PostgreSQL the row is locked as it is read, so concurrent writers
+        // queue and each sees the revision the one before it left.
+        let lock = if self.dialect == Dialect::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
         for _ in 0..WRITE_ATTEMPTS {
             let mut tx = self.write.begin().await?;
-            let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 AND id = $2");
+            lock_site(&mut tx, site_lock).await?;
+            let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 AND id = $2{lock}");
             let row = sqlx::query(&sql)
                 .bind(site.to_bytes())
                 .bind(id.to_bytes())
@@ -168,14 +183,17 @@ impl SqlStore {
         } else {
             ""
         };
-        let sql = format!("SELECT id, display_order FROM badges WHERE site_id = $1 ORDER BY display_order, id{lock}");
+        // Rows are locked in id order, as every other writer locks badges, and
+        // sorted here: a PostgreSQL SELECT … FOR UPDATE that waited for a
+        // concurrent reorder returns the new values in the old order.
+        let sql = format!("SELECT id, display_order FROM badges WHERE site_id = $1 ORDER BY id{lock}");
         let current = sqlx::query(&sql).bind(site.to_bytes()).fetch_all(&mut *tx).await?;
-        let mut ids = Vec::with_capacity(current.len());
-        let mut orders = Vec::with_capacity(current.len());
-        for row in &current {
-            ids.push(rows::badge_id(row, "id")?);
-            orders.push(row.try_get::<i64, _>("display_order")?);
-        }
+        let mut positions = current
+            .iter()
+            .map(|row| Ok((row.try_get::<i64, _>("display_order")?, rows::badge_id(row, "id")?)))
+            .collect::<StoreResult<Vec<(i64, BadgeId)>>>()?;
+        positions.sort();
+        let (orders, ids): (Vec<i64>, Vec<BadgeId>) = positions.into_iter().unzip();
         let next = change.apply(&ids).map_err(StoreError::UnknownBadge)?;
         for (index, id) in next.iter().enumerate() {
             let wanted = index as i64 + 1;
@@ -227,6 +245,31 @@ impl SqlStore {
         let items = found.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?;
         Ok(page.with_items(items))
     }
+}
+
+impl SqlStore {
+    /// On PostgreSQL, the key of the site row that writers choosing a slug or
+    /// a display position lock first (see `lock_site`); `None` on SQLite,
+    /// whose single writer already runs them one at a time.
+    async fn site_lock(&self, site: SiteId) -> StoreResult<Option<i64>> {
+        match self.dialect {
+            Dialect::Postgres => Ok(Some(self.site_key(site).await?)),
+            Dialect::Sqlite => Ok(None),
+        }
+    }
+}
+
+/// Serialises the writers of one site that pick a free slug or the next
+/// display position, so two instances never pick the same one. Taken before
+/// any badge row is locked.
+async fn lock_site(conn: &mut AnyConnection, site_lock: Option<i64>) -> StoreResult<()> {
+    if let Some(pk) = site_lock {
+        sqlx::query("SELECT pk FROM sites WHERE pk = $1 FOR UPDATE")
+            .bind(pk)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The first free slug for `base` in the site: `base`, then `base-2`, `base-3`, …

@@ -1,0 +1,337 @@
+//! Two real `insignia serve` processes on one PostgreSQL schema: what one
+//! writes the other reads, the database decides every race between them, and
+//! a query cursor from one continues on the other.
+//!
+//! Runs when `INSIGNIA_TEST_DATABASE_URL` names a PostgreSQL server (CI sets
+//! it); without it the test says so and passes.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use common::{Backend, TestDb, PG_VAR};
+use serde_json::{json, Value};
+
+const MANAGE: &str = "SCOPE.DC-MEMBERS.MANAGE-BADGES";
+
+/// Runs the binary with only the given settings (none inherited from the environment).
+fn insignia() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_insignia"));
+    for var in [
+        "INSIGNIA_DATABASE_URL",
+        "INSIGNIA_DATABASE_SCHEMA",
+        "INSIGNIA_LISTEN",
+        "INSIGNIA_DATABASE_POOL_SIZE",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// One `insignia serve` process; killed when dropped.
+struct Instance {
+    name: &'static str,
+    child: Child,
+    base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Instance {
+    fn start(name: &'static str, url: &str, schema: &str) -> Instance {
+        let mut child = insignia()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                url,
+                "--schema",
+                schema,
+            ])
+            .args(["--pool-size", "4"])
+            .env("INSIGNIA_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start insignia serve");
+        // The log is read to the end on its own thread, so the server never
+        // blocks on a full pipe; the first "listening" line gives the address.
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                    let _ = addr_tx.send(addr);
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let mut instance = Instance {
+            name,
+            child,
+            base: String::new(),
+            log,
+        };
+        match addr_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => instance.base = format!("http://{addr}"),
+            Err(_) => panic!("instance {name} did not start:\n{}", instance.log()),
+        }
+        instance
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A site's key, made with the CLI as an operator would.
+fn create_key(url: &str, schema: &str, site: &str) -> String {
+    let out = insignia()
+        .args(["keys", "create", "--database", url, "--schema", schema])
+        .args(["--site", site, "--scope", MANAGE])
+        .output()
+        .expect("run insignia keys create");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+struct Client {
+    http: reqwest::Client,
+    key: String,
+    site: String,
+}
+
+impl Client {
+    async fn send(&self, instance: &Instance, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", instance.base))
+            .header("authorization", &self.key)
+            .header("wix-site-id", &self.site);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request to {}: {e}\n{}", instance.name, instance.log()));
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    #[track_caller]
+    fn ok((status, body): (u16, Value)) -> Value {
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+/// Both statuses of a race, sorted, e.g. `[200, 409]`.
+fn sorted(a: &(u16, Value), b: &(u16, Value)) -> [u16; 2] {
+    let mut both = [a.0, b.0];
+    both.sort();
+    both
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_one_database() {
+    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
+        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+        return;
+    }
+    // A fresh schema, migrated, dropped at the end (after the instances stop:
+    // locals drop in reverse order).
+    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
+    let schema = db.schema.clone().expect("schema name");
+    let site = uuid::Uuid::new_v4().to_string();
+    let key = create_key(&db.url, &schema, &site);
+    let a = Instance::start("A", &db.url, &schema);
+    let b = Instance::start("B", &db.url, &schema);
+    assert_ne!(a.base, b.base);
+    let client = Client {
+        http: reqwest::Client::new(),
+        key,
+        site,
+    };
+
+    // Written through A, read through B, and the other way round.
+    let created = Client::ok(
+        client
+            .send(
+                &a,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Shared", "description": "made on A"}})),
+            )
+            .await,
+    )["badge"]
+        .clone();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/badges/v4/badges/{id}");
+    let read = Client::ok(client.send(&b, "GET", &path, None).await);
+    assert_eq!(read["badge"], created);
+    let from_b = Client::ok(
+        client
+            .send(
+                &b,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Shared"}})),
+            )
+            .await,
+    )["badge"]
+        .clone();
+    assert_eq!(from_b["slug"], "shared-2", "slugs are decided by the database");
+    let from_b_path = format!("/badges/v4/badges/{}", from_b["id"].as_str().unwrap());
+    assert_eq!(
+        Client::ok(client.send(&a, "GET", &from_b_path, None).await)["badge"],
+        from_b
+    );
+
+    // The same revision patched through both at once: one wins, one gets 409.
+    for round in 0..6 {
+        let current = Client::ok(client.send(&a, "GET", &path, None).await)["badge"]["revision"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let patch =
+            |who: &str| Some(json!({"badge": {"revision": current, "description": format!("round {round} by {who}")}}));
+        let (via_a, via_b) = tokio::join!(
+            client.send(&a, "PATCH", &path, patch("A")),
+            client.send(&b, "PATCH", &path, patch("B")),
+        );
+        assert_eq!(sorted(&via_a, &via_b), [200, 409], "round {round}: {via_a:?} {via_b:?}");
+        let (winner, loser) = if via_a.0 == 200 {
+            (&via_a, &via_b)
+        } else {
+            (&via_b, &via_a)
+        };
+        let next: i64 = current.parse::<i64>().unwrap() + 1;
+        assert_eq!(winner.1["badge"]["revision"], next.to_string());
+        assert_eq!(
+            loser.1["details"]["applicationError"]["code"], "REVISION_MISMATCH",
+            "{}",
+            loser.1
+        );
+        // Both instances now read the winner's badge.
+        for instance in [&a, &b] {
+            let now = Client::ok(client.send(instance, "GET", &path, None).await);
+            assert_eq!(now["badge"], winner.1["badge"]);
+        }
+    }
+
+    // A query cursor issued by A continues on B (and back on A).
+    for i in 0..5 {
+        let body = json!({"badge": {"title": format!("Paged {i}")}});
+        Client::ok(client.send(&a, "POST", "/badges/v4/badges", Some(body)).await);
+    }
+    let whole = Client::ok(
+        client
+            .send(
+                &b,
+                "POST",
+                "/badges/v4/badges/query",
+                Some(json!({"query": {"sort": [{"fieldName": "title"}], "cursorPaging": {"limit": 100}}})),
+            )
+            .await,
+    );
+    let titles = |page: &Value| -> Vec<String> {
+        page["badges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let expected = titles(&whole);
+    assert_eq!(expected.len(), 7);
+    let mut walked = Vec::new();
+    let mut body = json!({"query": {"sort": [{"fieldName": "title"}], "cursorPaging": {"limit": 3}}});
+    let instances = [&a, &b];
+    for page in 0.. {
+        assert!(page < 10, "paging does not end");
+        let reply = Client::ok(
+            client
+                .send(instances[page % 2], "POST", "/badges/v4/badges/query", Some(body))
+                .await,
+        );
+        walked.extend(titles(&reply));
+        match reply["pagingMetadata"]["cursors"]["next"].as_str() {
+            Some(cursor) => body = json!({"query": {"cursorPaging": {"limit": 3, "cursor": cursor}}}),
+            None => break,
+        }
+    }
+    assert_eq!(walked, expected);
+
+    // The same assignment created through both at once: one row.
+    let holders = |member: &str| {
+        let member = member.to_owned();
+        let client = &client;
+        let a = &a;
+        async move {
+            let body = json!({"query": {"filter": {"memberId": member}, "cursorPaging": {"limit": 100}}});
+            let reply = Client::ok(
+                client
+                    .send(a, "POST", "/badges/v4/badge-assignments/query", Some(body))
+                    .await,
+            );
+            reply["badgeAssignments"].as_array().unwrap().clone()
+        }
+    };
+    for round in 0..6 {
+        let member = uuid::Uuid::new_v4().to_string();
+        let body = json!({"badgeAssignment": {"badgeId": id, "memberId": member}});
+        let (via_a, via_b) = tokio::join!(
+            client.send(&a, "POST", "/badges/v4/badge-assignments", Some(body.clone())),
+            client.send(&b, "POST", "/badges/v4/badge-assignments", Some(body.clone())),
+        );
+        assert_eq!(sorted(&via_a, &via_b), [200, 409], "round {round}: {via_a:?} {via_b:?}");
+        let loser = if via_a.0 == 409 { &via_a } else { &via_b };
+        assert_eq!(
+            loser.1["details"]["applicationError"]["code"], "ALREADY_EXISTS",
+            "{}",
+            loser.1
+        );
+        let held = holders(&member).await;
+        assert_eq!(held.len(), 1, "round {round}: exactly one row");
+        assert_eq!(held[0]["badgeId"], id.as_str());
+    }
+
+    // Overlapping bulk creates through both: every member holds the badge once.
+    let members: Vec<String> = (0..40).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let bulk = |from: usize| {
+        let items: Vec<Value> = members[from..from + 30]
+            .iter()
+            .map(|m| json!({"badgeId": id, "memberId": m}))
+            .collect();
+        Some(json!({"badgeAssignments": items}))
+    };
+    let (via_a, via_b) = tokio::join!(
+        client.send(&a, "POST", "/badges/v4/bulk/badge-assignments/create", bulk(0)),
+        client.send(&b, "POST", "/badges/v4/bulk/badge-assignments/create", bulk(10)),
+    );
+    let successes = |reply: &(u16, Value)| {
+        assert_eq!(reply.0, 200, "{}", reply.1);
+        reply.1["bulkActionMetadata"]["totalSuccesses"].as_i64().unwrap()
+    };
+    assert_eq!(successes(&via_a) + successes(&via_b), 40, "{via_a:?} {via_b:?}");
+    for m in &members {
+        assert_eq!(holders(m).await.len(), 1);
+    }
+}
