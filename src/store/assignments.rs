@@ -1,8 +1,8 @@
-//! Badge assignment storage. Multi-row writes are one statement or one
-//! transaction each; uniqueness of (site, member, badge) is the primary key's
-//! job. Database triggers (see the migrations) keep `badges.member_count` and
-//! the tag index in step with every insert, update and delete, in the same
-//! statement.
+//! Badge assignment storage. Multi-row writes are one transaction each;
+//! uniqueness of (site, member, badge) is the primary key's job. Each write
+//! moves `badges.member_count` by what it changed, in its own transaction, so
+//! the counts are exact at every commit; a database trigger (see the
+//! migrations) keeps the tag index in step with the tag columns.
 
 use std::collections::{HashMap, HashSet};
 
@@ -189,7 +189,7 @@ impl SqlStore {
              INSERT INTO badge_assignments (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, \
              created_at, updated_at) \
              SELECT * FROM v WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {site_param} AND b.id = v.badge_id) \
-             ON CONFLICT (site_pk, member_id, badge_id) DO NOTHING RETURNING id",
+             ON CONFLICT (site_pk, member_id, badge_id) DO NOTHING",
             values.join(", ")
         );
         let mut q = sqlx::query(&sql);
@@ -210,32 +210,36 @@ impl SqlStore {
         let mut badge_ids: Vec<BadgeId> = pending.iter().map(|(_, a)| a.badge_id).collect();
         badge_ids.sort();
         badge_ids.dedup();
-        let (returned, existing) = if self.dialect == Dialect::Postgres {
-            // PostgreSQL runs writers side by side: take the badges first (see
-            // `lock_badges`), then insert, in one transaction.
-            let mut tx = self.write.begin().await?;
-            let existing = self.lock_badges(&mut tx, site, &badge_ids).await?;
-            let returned = q.fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            (returned, Some(existing))
+        let mut tx = self.write.begin().await?;
+        // PostgreSQL runs writers side by side: take the badges first (see `lock_badges`).
+        let locked = if self.dialect == Dialect::Postgres {
+            Some(self.lock_badges(&mut tx, site, &badge_ids).await?)
         } else {
-            // SQLite has one writer, and one statement is atomic on its own:
-            // the whole call is a single round trip to the database.
-            (q.fetch_all(&self.write).await?, None)
+            None
         };
-        let mut inserted: HashSet<Vec<u8>> = HashSet::with_capacity(returned.len());
-        for row in &returned {
-            inserted.insert(row.try_get::<Vec<u8>, _>("id")?);
-        }
+        let inserted_count = q.execute(&mut *tx).await?.rows_affected() as usize;
+        // Usually every row goes in; only when some did not is it worth asking which.
+        let inserted: HashSet<AssignmentId> = if inserted_count == pending.len() {
+            pending.iter().map(|(_, a)| a.id).collect()
+        } else {
+            let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
+            Self::present_assignments(&mut tx, &ids).await?
+        };
+        let added = pending
+            .iter()
+            .filter(|(_, a)| inserted.contains(&a.id))
+            .map(|(_, a)| a.badge_id);
+        Self::adjust_member_counts(&mut tx, site, added, 1).await?;
+        tx.commit().await?;
 
         // Why the others were skipped: a missing badge, or a member who holds it already.
-        let existing = match existing {
+        let existing = match locked {
             Some(existing) => existing,
             None if inserted.len() < pending.len() => self.existing_badges(site, &badge_ids).await?,
             None => badge_ids.iter().copied().collect(),
         };
         for (index, assignment) in pending {
-            outcome[index] = Some(if inserted.contains(&assignment.id.to_bytes()) {
+            outcome[index] = Some(if inserted.contains(&assignment.id) {
                 Ok(assignment)
             } else if existing.contains(&assignment.badge_id) {
                 Err(AssignmentRefusal::AlreadyExists)
@@ -247,6 +251,59 @@ impl SqlStore {
             .into_iter()
             .map(|o| o.unwrap_or(Err(AssignmentRefusal::AlreadyExists)))
             .collect())
+    }
+
+    /// Which of these (freshly generated) assignment ids are stored.
+    async fn present_assignments(conn: &mut AnyConnection, ids: &[AssignmentId]) -> StoreResult<HashSet<AssignmentId>> {
+        let sql = format!(
+            "SELECT id FROM badge_assignments WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id.to_bytes());
+        }
+        q.fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| rows::assignment_id(r, "id"))
+            .collect()
+    }
+
+    /// Moves each badge's holder count by `step` for every time it appears in
+    /// `badges`: one statement for the whole change.
+    async fn adjust_member_counts(
+        conn: &mut AnyConnection,
+        site: SiteId,
+        badges: impl Iterator<Item = BadgeId>,
+        step: i64,
+    ) -> StoreResult<()> {
+        let mut deltas: Vec<(BadgeId, i64)> = Vec::new();
+        for badge in badges {
+            match deltas.iter_mut().find(|(b, _)| *b == badge) {
+                Some((_, delta)) => *delta += step,
+                None => deltas.push((badge, step)),
+            }
+        }
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        // `CASE id WHEN $2 THEN $3 …` with the ids reused in the `IN` list.
+        let cases: Vec<String> = (0..deltas.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
+            .collect();
+        let ids: Vec<String> = (0..deltas.len()).map(|i| format!("${}", 2 + 2 * i)).collect();
+        let sql = format!(
+            "UPDATE badges SET member_count = member_count + CASE id {} END WHERE site_id = $1 AND id IN ({})",
+            cases.join(" "),
+            ids.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(site.to_bytes());
+        for (badge, delta) in &deltas {
+            q = q.bind(badge.to_bytes()).bind(*delta);
+        }
+        q.execute(&mut *conn).await?;
+        Ok(())
     }
 
     /// Which of these badges exist in the site.
@@ -279,6 +336,7 @@ impl SqlStore {
         }
         let deleted = q.fetch_all(&mut *tx).await?;
         let deleted: Vec<BadgeAssignment> = deleted.iter().map(assignment).collect::<StoreResult<_>>()?;
+        Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
         tx.commit().await?;
         let by_id: HashMap<AssignmentId, BadgeAssignment> = deleted.into_iter().map(|a| (a.id, a)).collect();
         Ok(ids.iter().map(|id| by_id.get(id).cloned()).collect())
@@ -314,6 +372,7 @@ impl SqlStore {
             .iter()
             .map(assignment)
             .collect::<StoreResult<_>>()?;
+        Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
         tx.commit().await?;
         Ok(deleted)
     }

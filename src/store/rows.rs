@@ -4,7 +4,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{ApiKeyRecord, StoreError, StoreResult};
-use crate::domain::{Badge, BadgeDescription, BadgeId, BadgeTitle, Color, Image, SiteId, Slug, Timestamp};
+use crate::domain::{
+    AssignmentId, Badge, BadgeDescription, BadgeId, BadgeTitle, Color, Image, SiteId, Slug, Timestamp,
+};
 
 pub(super) const BADGE_COLUMNS: &str = "badges.pk, badges.site_id, badges.id, badges.revision, badges.title, \
      badges.description, badges.background_color, badges.text_color, badges.icon, badges.permissions_enabled, \
@@ -22,6 +24,11 @@ pub(super) fn site_id(row: &AnyRow, column: &str) -> StoreResult<SiteId> {
 pub(super) fn badge_id(row: &AnyRow, column: &str) -> StoreResult<BadgeId> {
     let bytes: Vec<u8> = row.try_get(column)?;
     BadgeId::from_bytes(&bytes).ok_or_else(|| corrupt(column))
+}
+
+pub(super) fn assignment_id(row: &AnyRow, column: &str) -> StoreResult<AssignmentId> {
+    let bytes: Vec<u8> = row.try_get(column)?;
+    AssignmentId::from_bytes(&bytes).ok_or_else(|| corrupt(column))
 }
 
 pub(super) fn badge(row: &AnyRow) -> StoreResult<Badge> {

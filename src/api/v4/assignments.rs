@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::api::auth::Caller;
@@ -237,40 +238,85 @@ fn bulk_items<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a Vec<Va
 type BulkItemResult = (Option<String>, Result<Option<Value>, ItemError>);
 
 /// The bulk answer: one result per item in request order, and the totals.
-fn bulk_reply(results: Vec<BulkItemResult>) -> Value {
+/// Typed rather than built as a `Value`: bulk answers are the hot path of a load.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkReply {
+    results: Vec<BulkResult>,
+    bulk_action_metadata: BulkActionMetadata,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<Value>,
+    item_metadata: ItemMetadata,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemMetadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    original_index: usize,
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<BulkItemError>,
+}
+
+#[derive(Serialize)]
+struct BulkItemError {
+    code: &'static str,
+    description: String,
+    data: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkActionMetadata {
+    total_successes: usize,
+    total_failures: usize,
+    undetailed_failures: usize,
+}
+
+fn bulk_reply(results: Vec<BulkItemResult>) -> BulkReply {
     let successes = results.iter().filter(|(_, r)| r.is_ok()).count();
     let failures = results.len() - successes;
-    let results: Vec<Value> = results
+    let results = results
         .into_iter()
         .enumerate()
         .map(|(index, (id, result))| {
-            let mut metadata = json!({ "originalIndex": index, "success": result.is_ok() });
-            if let Some(id) = id {
-                metadata["id"] = json!(id);
+            let (item, error) = match result {
+                Ok(item) => (item, None),
+                Err(e) => (
+                    None,
+                    Some(BulkItemError {
+                        code: e.code,
+                        description: e.description,
+                        data: Map::new(),
+                    }),
+                ),
+            };
+            BulkResult {
+                item,
+                item_metadata: ItemMetadata {
+                    id,
+                    original_index: index,
+                    success: error.is_none(),
+                    error,
+                },
             }
-            let mut out = json!({});
-            match result {
-                Ok(item) => {
-                    if let Some(item) = item {
-                        out["item"] = item;
-                    }
-                }
-                Err(e) => {
-                    metadata["error"] = json!({ "code": e.code, "description": e.description, "data": {} });
-                }
-            }
-            out["itemMetadata"] = metadata;
-            out
         })
         .collect();
-    json!({
-        "results": results,
-        "bulkActionMetadata": {
-            "totalSuccesses": successes,
-            "totalFailures": failures,
-            "undetailedFailures": 0,
+    BulkReply {
+        results,
+        bulk_action_metadata: BulkActionMetadata {
+            total_successes: successes,
+            total_failures: failures,
+            undetailed_failures: 0,
         },
-    })
+    }
 }
 
 fn violations_text(violations: &[FieldViolation]) -> String {
@@ -285,7 +331,7 @@ async fn bulk_create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkReply>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let items = bulk_items(&body, "badgeAssignments")?;
     let mut f = Fields::new(&body, "");
@@ -361,7 +407,7 @@ async fn bulk_delete(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkReply>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let parsed = parse_ids(bulk_items(&body, "badgeAssignmentIds")?, "badgeAssignmentIds");
     let ids: Vec<AssignmentId> = parsed.iter().filter_map(|p| p.as_ref().ok().copied()).collect();
@@ -391,7 +437,7 @@ async fn bulk_update_tags(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkReply>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let parsed = parse_ids(bulk_items(&body, "ids")?, "ids");
     let (add, remove) = tag_change(&body)?;

@@ -1,0 +1,5 @@
+-- Holder counts are now moved by the statement that follows each
+-- assignment write, in the same transaction, once per badge rather than once
+-- per row: a bulk insert of 100 rows updates the badge row once, not 100 times.
+DROP TRIGGER badge_assignments_count_insert;
+DROP TRIGGER badge_assignments_count_delete;
