@@ -29,14 +29,21 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Placeholders for a statement whose parameters are all positional and in
-/// order. SQLite resolves each named `$n` by a linear search of every name in
-/// the statement, which costs O(n²) on a 900-parameter insert; its plain `?`
-/// takes the next position directly.
-fn positional(dialect: Dialect, first: usize, n: usize) -> String {
+/// `rows` tuples of `columns` placeholders each, for a `VALUES` list whose
+/// parameters are all positional and in order. SQLite resolves each named
+/// `$n` by a linear search of every name in the statement, which costs O(n²)
+/// on a 900-parameter insert; its plain `?` takes the next position directly,
+/// and every tuple is the same text.
+fn values_list(dialect: Dialect, rows: usize, columns: usize) -> String {
     match dialect {
-        Dialect::Sqlite => vec!["?"; n].join(", "),
-        Dialect::Postgres => placeholders(first, n),
+        Dialect::Sqlite => {
+            let tuple = format!("({})", vec!["?"; columns].join(", "));
+            vec![tuple.as_str(); rows].join(", ")
+        }
+        Dialect::Postgres => (0..rows)
+            .map(|i| format!("({})", placeholders(i * columns + 1, columns)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -179,10 +186,10 @@ impl SqlStore {
         }
 
         const COLUMNS: usize = 9;
-        let values: Vec<String> = (0..pending.len())
-            .map(|i| format!("({})", positional(self.dialect, i * COLUMNS + 1, COLUMNS)))
-            .collect();
-        let site_param = positional(self.dialect, pending.len() * COLUMNS + 1, 1);
+        let site_param = match self.dialect {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${}", pending.len() * COLUMNS + 1),
+        };
         let sql = format!(
             "WITH v (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, created_at, updated_at) \
              AS (VALUES {}) \
@@ -190,7 +197,7 @@ impl SqlStore {
              created_at, updated_at) \
              SELECT * FROM v WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {site_param} AND b.id = v.badge_id) \
              ON CONFLICT (site_pk, member_id, badge_id) DO NOTHING",
-            values.join(", ")
+            values_list(self.dialect, pending.len(), COLUMNS)
         );
         let mut q = sqlx::query(&sql);
         for (_, a) in &pending {
