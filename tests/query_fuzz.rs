@@ -4,7 +4,7 @@
 //! panic, and whatever it accepts compiles to SQL for both dialects whose
 //! placeholders all have a bound value.
 //!
-//! `QUERY_FUZZ_CASES` sets the number of cases (1,000 by default, a few
+//! `QUERY_FUZZ_CASES` sets the number of cases (4,000 by default, a few
 //! seconds); set it to millions for a long run.
 
 use insignia::query::cursor::CursorPosition;
@@ -27,7 +27,7 @@ fn cases() -> u32 {
     std::env::var("QUERY_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000)
+        .unwrap_or(4_000)
 }
 
 /// Words the parser looks for, so generated input gets past the first checks.
@@ -179,30 +179,36 @@ fn key() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Any JSON value, mostly small, now and then deep or wide.
-fn json() -> impl Strategy<Value = Json> {
-    let tree = leaf().prop_recursive(8, 96, 8, |inner| {
+fn tree() -> impl Strategy<Value = Json> {
+    leaf().prop_recursive(8, 96, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Json::Array),
             prop::collection::vec((key(), inner), 0..8).prop_map(|kv| Json::Object(kv.into_iter().collect())),
         ]
-    });
+    })
+}
+
+/// Any JSON value, mostly small, now and then deep.
+fn json() -> impl Strategy<Value = Json> {
     prop_oneof![
-        12 => tree.clone(),
-        1 => (tree.clone(), wrappers()).prop_map(|(core, layers)| wrap(core, &layers)),
-        // Wider than any list, condition or sort limit.
-        1 => (prop::sample::select(KEYS), prop::collection::vec(leaf(), 190..1_100))
-            .prop_map(|(k, items)| {
-                let mut m = Map::new();
-                m.insert(k.to_owned(), Json::Array(items));
-                Json::Object(m)
-            }),
-        1 => (prop::sample::select(KEYS), prop::collection::vec(tree, 190..230))
-            .prop_map(|(k, items)| {
-                let mut m = Map::new();
-                m.insert(k.to_owned(), Json::Array(items));
-                Json::Object(m)
-            }),
+        12 => tree(),
+        1 => (tree(), wrappers()).prop_map(|(core, layers)| wrap(core, &layers)),
+    ]
+}
+
+fn keyed(k: &str, v: Json) -> Json {
+    let mut m = Map::new();
+    m.insert(k.to_owned(), v);
+    Json::Object(m)
+}
+
+/// Wider than any list, condition or sort limit.
+fn wide() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        (prop::sample::select(KEYS), prop::collection::vec(leaf(), 190..1_100))
+            .prop_map(|(k, items)| keyed(k, Json::Array(items))),
+        (prop::sample::select(KEYS), prop::collection::vec(tree(), 190..230))
+            .prop_map(|(k, items)| keyed(k, Json::Array(items))),
     ]
 }
 
@@ -236,9 +242,11 @@ fn plausible() -> impl Strategy<Value = Json> {
         1 => Just(Json::Null),
     ];
     prop_oneof![
-        4 => scalar.clone(),
-        2 => prop::collection::vec(scalar, 0..6).prop_map(Json::Array),
-        1 => json(),
+        40 => scalar.clone(),
+        20 => prop::collection::vec(scalar.clone(), 0..6).prop_map(Json::Array),
+        10 => json(),
+        // Longer than any list may be.
+        1 => prop::collection::vec(scalar, 990..1_010).prop_map(Json::Array),
     ]
 }
 
@@ -258,7 +266,7 @@ fn filter_like() -> impl Strategy<Value = Json> {
             Json::Object(m)
         }),
     ];
-    condition.prop_recursive(14, 64, 6, |inner| {
+    let nested = condition.clone().prop_recursive(14, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(|v| {
                 let mut m = Map::new();
@@ -286,7 +294,12 @@ fn filter_like() -> impl Strategy<Value = Json> {
                 Json::Object(m)
             }),
         ]
-    })
+    });
+    prop_oneof![
+        40 => nested,
+        // Around the limit of conditions in one filter.
+        1 => prop::collection::vec(condition, 195..210).prop_map(|v| keyed("$or", Json::Array(v))),
+    ]
 }
 
 fn sort_like() -> impl Strategy<Value = Json> {
@@ -395,17 +408,19 @@ enum Input {
 
 fn input() -> impl Strategy<Value = Input> {
     prop_oneof![
-        2 => json().prop_map(Input::Query),
-        8 => query_like().prop_map(Input::Query),
-        3 => prop_oneof![filter_like(), json()].prop_map(Input::Filter),
-        1 => (filter_like(), any::<prop::sample::Index>(), any::<bool>()).prop_map(|(f, cut, whole)| {
+        20 => json().prop_map(Input::Query),
+        80 => query_like().prop_map(Input::Query),
+        1 => wide().prop_map(Input::Query),
+        30 => prop_oneof![filter_like(), json()].prop_map(Input::Filter),
+        1 => wide().prop_map(Input::Filter),
+        10 => (filter_like(), any::<prop::sample::Index>(), any::<bool>()).prop_map(|(f, cut, whole)| {
             let text = f.to_string();
             let at = if whole { text.len() } else { cut.index(text.len() + 1) };
             // Cut on a character boundary at or before `at`.
             let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
             Input::FilterText(text[..at].to_owned())
         }),
-        4 => (
+        40 => (
             prop_oneof![
                 4 => (prop::option::of(filter_like()), prop::option::of(sort_like()))
                     .prop_map(|(filter, sort)| serde_json::json!({"filter": filter, "sort": sort})),
@@ -426,7 +441,7 @@ fn input() -> impl Strategy<Value = Input> {
                 backward,
                 limit,
             }),
-        1 => string().prop_map(Input::Token),
+        10 => string().prop_map(Input::Token),
     ]
 }
 
