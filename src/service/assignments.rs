@@ -192,15 +192,7 @@ impl Assignments<'_> {
         badge: BadgeId,
         members: &[MemberId],
     ) -> ServiceResult<Vec<MemberId>> {
-        let items: Vec<NewAssignment> = members
-            .iter()
-            .map(|member| NewAssignment {
-                badge_id: badge,
-                member_id: *member,
-                tags: Tags::default(),
-                extended_fields: None,
-            })
-            .collect();
+        let items: Vec<NewAssignment> = members.iter().map(|member| untagged(badge, *member)).collect();
         for result in self.create_many(site, &items).await? {
             match result {
                 Ok(_) => {}
@@ -222,15 +214,7 @@ impl Assignments<'_> {
         for badge in badges {
             self.require_badge(site, *badge).await?;
         }
-        let items: Vec<NewAssignment> = badges
-            .iter()
-            .map(|badge| NewAssignment {
-                badge_id: *badge,
-                member_id: member,
-                tags: Tags::default(),
-                extended_fields: None,
-            })
-            .collect();
+        let items: Vec<NewAssignment> = badges.iter().map(|badge| untagged(*badge, member)).collect();
         let results = self.create_many(site, &items).await?;
         Ok(results.into_iter().filter_map(|r| r.ok().map(|a| a.badge_id)).collect())
     }
@@ -303,6 +287,16 @@ impl Assignments<'_> {
             Some(_) => Ok(()),
             None => Err(badge_not_found(badge)),
         }
+    }
+}
+
+/// An assignment as the older API makes them: no tags, no extended fields.
+fn untagged(badge: BadgeId, member: MemberId) -> NewAssignment {
+    NewAssignment {
+        badge_id: badge,
+        member_id: member,
+        tags: Tags::default(),
+        extended_fields: None,
     }
 }
 
