@@ -23,12 +23,12 @@ impl TagIds {
         for (i, item) in raw.iter().enumerate() {
             let tag = item
                 .as_str()
-                .filter(|t| !t.is_empty() && t.chars().count() <= Self::MAX_LEN)
+                .filter(|t| !t.is_empty() && t.chars().count() <= Self::MAX_LEN && !t.contains('\0'))
                 .ok_or_else(|| {
                     FieldViolation::new(
                         format!("{field}[{i}]"),
                         "FORMAT",
-                        format!("tag ids are strings of 1 to {} characters", Self::MAX_LEN),
+                        format!("tag ids are strings of 1 to {} characters, without NUL", Self::MAX_LEN),
                     )
                 })?;
             if !tags.iter().any(|t| t == tag) {
@@ -134,6 +134,7 @@ mod tests {
         assert_eq!(tags.as_slice(), ["a", "b"]);
         assert!(TagIds::parse("t", &[json!("")]).is_err());
         assert!(TagIds::parse("t", &[json!(5)]).is_err());
+        assert!(TagIds::parse("t", &[json!("a\u{0}")]).is_err());
         let many: Vec<Value> = (0..101).map(|i| json!(i.to_string())).collect();
         assert!(TagIds::parse("t", &many).is_err());
     }

@@ -8,6 +8,7 @@ impl BadgeTitle {
     pub const MAX_LEN: usize = 50;
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
+        super::reject_nul(field, raw)?;
         let len = raw.chars().count();
         if raw.trim().is_empty() {
             return Err(FieldViolation::new(
@@ -43,6 +44,7 @@ impl BadgeDescription {
     pub const MAX_LEN: usize = 1500;
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
+        super::reject_nul(field, raw)?;
         let len = raw.chars().count();
         if len > Self::MAX_LEN {
             return Err(FieldViolation::new(
@@ -146,6 +148,7 @@ mod tests {
         assert!(BadgeTitle::parse("t", &"x".repeat(50)).is_ok());
         assert!(BadgeTitle::parse("t", &"é".repeat(50)).is_ok());
         assert_eq!(BadgeTitle::parse("t", &"x".repeat(51)).unwrap_err().rule, "MAX_LENGTH");
+        assert_eq!(BadgeTitle::parse("t", "a\0b").unwrap_err().rule, "FORMAT");
     }
 
     #[test]
@@ -153,5 +156,6 @@ mod tests {
         assert!(BadgeDescription::parse("d", "").is_ok());
         assert!(BadgeDescription::parse("d", &"x".repeat(1500)).is_ok());
         assert!(BadgeDescription::parse("d", &"x".repeat(1501)).is_err());
+        assert!(BadgeDescription::parse("d", "\0").is_err());
     }
 }

@@ -40,3 +40,16 @@ impl FieldViolation {
         }
     }
 }
+
+/// Refuses text holding U+0000. PostgreSQL cannot store it in a text column,
+/// so accepting it would make the two backends answer differently.
+pub fn reject_nul(field: &str, raw: &str) -> Result<(), FieldViolation> {
+    if raw.contains('\0') {
+        return Err(FieldViolation::new(
+            field,
+            "FORMAT",
+            format!("`{field}` must not contain the NUL character (U+0000)"),
+        ));
+    }
+    Ok(())
+}

@@ -13,8 +13,9 @@ use super::ast::Value;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The largest cursor accepted; real ones are far smaller.
-const MAX_CURSOR_LEN: usize = 16 * 1024;
+/// The largest cursor accepted. A cursor carries its query's filter, which
+/// may be as large as a request body (1 MiB), and base64 adds a third.
+const MAX_CURSOR_LEN: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CursorError {

@@ -175,8 +175,24 @@ fn parse_shape(
     let raw_sort = obj.get("sort").cloned().unwrap_or(Json::Null);
     let filter = parse_filter(entity, &raw_filter, &at("filter"))?;
     let sort = parse_sort(entity, &raw_sort, &at("sort"))?;
-    let shape = serde_json::json!({ "filter": raw_filter, "sort": raw_sort });
+    let shape = serde_json::json!({ "filter": raw_filter, "sort": sort_shape(&raw_sort) });
     Ok((filter, sort, shape))
+}
+
+/// The sort as a cursor carries it: only `fieldName` and `order` of each
+/// entry, so keys the parser ignores cannot bloat the cursor or nest it
+/// deeper than it can be read back.
+fn sort_shape(raw: &Json) -> Json {
+    let Json::Array(items) = raw else {
+        return raw.clone();
+    };
+    let entries = items.iter().map(|item| {
+        let kept = ["fieldName", "order"]
+            .into_iter()
+            .filter_map(|key| item.get(key).map(|v| (key.to_owned(), v.clone())));
+        Json::Object(kept.collect())
+    });
+    Json::Array(entries.collect())
 }
 
 /// The values a cursor carries must fit the sort they continue.
@@ -406,10 +422,14 @@ fn typed_value(field: &Field, op: Op, raw: &Json) -> Result<Value, String> {
 fn scalar(kind: Kind, name: &str, raw: &Json) -> Result<Value, String> {
     let wrong = |what: &str| format!("`{name}` takes {what}, got {}", type_name(raw));
     match kind {
-        Kind::Text | Kind::TagSet { .. } => raw
-            .as_str()
-            .map(|s| Value::Text(s.to_owned()))
-            .ok_or_else(|| wrong("a string")),
+        Kind::Text | Kind::TagSet { .. } => {
+            let s = raw.as_str().ok_or_else(|| wrong("a string"))?;
+            // No stored text holds NUL (PostgreSQL cannot); refusing it keeps both backends alike.
+            if s.contains('\0') {
+                return Err(format!("`{name}` takes text without the NUL character (U+0000)"));
+            }
+            Ok(Value::Text(s.to_owned()))
+        }
         Kind::Guid => {
             let s = raw.as_str().ok_or_else(|| wrong("a GUID string"))?;
             parse_guid(name, s)

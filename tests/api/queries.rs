@@ -200,10 +200,82 @@ backend_test!(bad_queries_are_refused, |backend| async move {
         assert_eq!(reply.violated_fields(), [field], "{q}");
     }
     let mut deep = json!({"title": "Gold"});
-    for _ in 0..50 {
+    for _ in 0..125 {
         deep = json!({"$not": deep});
     }
     query(&app, &site, json!({"filter": deep}))
         .await
         .expect(400, "INVALID_ARGUMENT");
 });
+
+backend_test!(cursors_carry_any_filter_a_request_can_hold, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let badges = seed(&app, &site).await;
+    // Hundreds of ids in `$in`: the cursor carries them all and must still be accepted.
+    let mut ids: Vec<Value> = (0..600).map(|_| json!(uuid::Uuid::new_v4().to_string())).collect();
+    ids.extend(badges.iter().take(3).map(|b| b["id"].clone()));
+    // A key the parser ignores, nested as deep as a body may be: it must not
+    // travel in the cursor (which nests one level deeper than this body).
+    let mut junk = json!("deep");
+    for _ in 0..124 {
+        junk = json!([junk]);
+    }
+    // The older API takes the query at the top level of the body.
+    let path = "/_api/members/v3/badges/query";
+    let body = json!({
+        "filter": {"id": {"$in": ids}},
+        "sort": [{"fieldName": "title", "order": "ASC", "note": junk}],
+        "cursorPaging": {"limit": 2}
+    });
+    let first = app.call(&site, "POST", path, Some(body)).await;
+    let first = first.ok().clone();
+    let cursor = first["metadata"]["cursors"]["next"].as_str().unwrap().to_owned();
+    let next = json!({"cursorPaging": {"limit": 2, "cursor": cursor}});
+    let second = app.call(&site, "POST", path, Some(next)).await;
+    let mut seen = titles(&first);
+    seen.extend(titles(second.ok()));
+    let mut expected: Vec<String> = badges
+        .iter()
+        .take(3)
+        .map(|b| b["title"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+});
+
+backend_test!(
+    nul_characters_are_refused_alike_on_both_backends,
+    |backend| async move {
+        let app = TestApp::new(backend).await;
+        let site = app.site(&[MANAGE]).await;
+        let badge = app.create_badge(&site, json!({"title": "Plain"})).await;
+        for body in [
+            json!({"badge": {"title": "a\u{0}b"}}),
+            json!({"badge": {"title": "ok", "description": "\u{0}"}}),
+        ] {
+            app.call(&site, "POST", "/badges/v4/badges", Some(body))
+                .await
+                .expect(400, "INVALID_ARGUMENT");
+        }
+        for filter in [
+            json!({"title": "a\u{0}"}),
+            json!({"title": {"$startsWith": "\u{0}"}}),
+            json!({"slug": {"$in": ["x", "\u{0}"]}}),
+        ] {
+            query(&app, &site, json!({ "filter": filter }))
+                .await
+                .expect(400, "INVALID_ARGUMENT");
+        }
+        let assignment = json!({"badgeAssignment": {
+            "badgeId": badge["id"],
+            "memberId": uuid::Uuid::new_v4().to_string(),
+            "tags": {"tags": {"tagIds": ["a\u{0}"]}}
+        }});
+        app.call(&site, "POST", "/badges/v4/badge-assignments", Some(assignment))
+            .await
+            .expect(400, "INVALID_ARGUMENT");
+        let all = query(&app, &site, json!({})).await;
+        assert_eq!(titles(all.ok()), ["Plain"]);
+    }
+);
