@@ -6,6 +6,7 @@ mod badge_input;
 pub mod error;
 pub mod json;
 mod paging;
+mod projection;
 pub mod v3;
 pub mod v4;
 

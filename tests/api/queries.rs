@@ -192,7 +192,9 @@ backend_test!(bad_queries_are_refused, |backend| async move {
             "query.cursorPaging.cursor",
         ),
         (json!({"paging": {}, "cursorPaging": {}}), "query.paging"),
-        (json!({"fields": ["title"]}), "query.fields"),
+        (json!({"fields": ["colour"]}), "query.fields[0]"),
+        (json!({"fields": "title"}), "query.fields"),
+        (json!({"fieldsets": ["FULL"]}), "query.fieldsets"),
     ];
     for (q, field) in bad {
         let reply = query(&app, &site, q.clone()).await;
@@ -279,3 +281,55 @@ backend_test!(
         assert_eq!(titles(all.ok()), ["Plain"]);
     }
 );
+
+backend_test!(fields_project_each_returned_item, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let badges = seed(&app, &site).await;
+    let asc = json!([{"fieldName": "title", "order": "ASC"}]);
+    let reply = query(
+        &app,
+        &site,
+        json!({"fields": ["title", "_createdDate"], "sort": asc, "cursorPaging": {"limit": 2}}),
+    )
+    .await;
+    let body = reply.ok().clone();
+    let first = body["badges"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["createdDate", "id", "title"], "the id is always kept");
+    assert_eq!(first["title"], "100%_club");
+    // The next page is projected as its request asks.
+    let cursor = body["pagingMetadata"]["cursors"]["next"].clone();
+    let next = query(
+        &app,
+        &site,
+        json!({"fields": ["slug"], "cursorPaging": {"cursor": cursor}}),
+    )
+    .await;
+    let item = next.ok()["badges"][0].as_object().unwrap().clone();
+    assert_eq!(item.len(), 2);
+    assert!(item.contains_key("slug") && item.contains_key("id"));
+
+    // Assignments project the same way.
+    let member = uuid::Uuid::new_v4().to_string();
+    app.call(
+        &site,
+        "POST",
+        "/badges/v4/badge-assignments",
+        Some(json!({"badgeAssignment": {"badgeId": badges[0]["id"], "memberId": member}})),
+    )
+    .await
+    .ok();
+    let reply = app
+        .call(
+            &site,
+            "POST",
+            "/badges/v4/badge-assignments/query",
+            Some(json!({"query": {"fields": ["memberId"]}})),
+        )
+        .await;
+    let item = reply.ok()["badgeAssignments"][0].as_object().unwrap().clone();
+    assert_eq!(item["memberId"], member.as_str());
+    assert_eq!(item.len(), 2);
+});

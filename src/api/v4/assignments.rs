@@ -11,6 +11,7 @@ use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, Fields, JsonBody};
 use crate::api::paging::query_metadata;
+use crate::api::projection::Projection;
 use crate::api::AppState;
 use crate::domain::{
     parse_guid, AssignmentId, BadgeAssignment, BadgeId, FieldViolation, Job, JobId, MemberId, NewAssignment, Scope,
@@ -66,6 +67,17 @@ pub fn routes() -> Router<AppState> {
 fn tag_list_json(tags: &TagIds) -> Value {
     json!({ "tagIds": tags.as_slice() })
 }
+
+/// The fields of an assignment, which `query.fields` may name.
+const ASSIGNMENT_FIELDS: [&str; 7] = [
+    "id",
+    "badgeId",
+    "memberId",
+    "tags",
+    "extendedFields",
+    "createdDate",
+    "updatedDate",
+];
 
 pub fn assignment_json(a: &BadgeAssignment) -> Value {
     let mut out = json!({
@@ -194,12 +206,17 @@ async fn query(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
     let codec = cursor_codec(&state.cursor_secret, caller.site);
-    let raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let projection = Projection::take(&mut raw, "query", &ASSIGNMENT_FIELDS)?;
     let query = parse_query(&ASSIGNMENTS, &raw, "query", LIMITS, &codec)?;
     let page = Assignments::new(state.store.as_ref())
         .query(caller.site, &query)
         .await?;
-    let items: Vec<Value> = page.items.iter().map(assignment_json).collect();
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|a| projection.apply(assignment_json(a)))
+        .collect();
     let metadata = query_metadata(&codec, &query, items.len(), &page);
     Ok(Json(json!({ "badgeAssignments": items, "pagingMetadata": metadata })))
 }

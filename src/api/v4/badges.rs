@@ -10,6 +10,7 @@ use crate::api::badge_input;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, Fields, JsonBody};
 use crate::api::paging::query_metadata;
+use crate::api::projection::Projection;
 use crate::api::AppState;
 use crate::domain::{Badge, BadgeId, OrderChange, Position, Scope};
 use crate::query::{parse_query, PageLimits, BADGES};
@@ -40,6 +41,21 @@ pub fn routes() -> Router<AppState> {
     }
     router
 }
+
+/// The fields of a V4 badge, which `query.fields` may name.
+const BADGE_FIELDS: [&str; 11] = [
+    "id",
+    "revision",
+    "title",
+    "description",
+    "backgroundColor",
+    "textColor",
+    "icon",
+    "permissionsEnabled",
+    "slug",
+    "createdDate",
+    "updatedDate",
+];
 
 /// A badge as V4 sends it: int64 revision as a string, RFC 3339 dates.
 pub fn badge_json(badge: &Badge) -> Value {
@@ -130,10 +146,11 @@ async fn query(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
     let codec = cursor_codec(&state.cursor_secret, caller.site);
-    let raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let projection = Projection::take(&mut raw, "query", &BADGE_FIELDS)?;
     let query = parse_query(&BADGES, &raw, "query", LIMITS, &codec)?;
     let page = Badges::new(state.store.as_ref()).query(caller.site, &query).await?;
-    let badges: Vec<Value> = page.items.iter().map(badge_json).collect();
+    let badges: Vec<Value> = page.items.iter().map(|b| projection.apply(badge_json(b))).collect();
     let metadata = query_metadata(&codec, &query, badges.len(), &page);
     Ok(Json(json!({ "badges": badges, "pagingMetadata": metadata })))
 }
