@@ -202,10 +202,25 @@ async fn main() {
         .map(|i| json!({"query": {"filter": {"memberId": members[(i * 7919) % members.len()]}, "cursorPaging": {"limit": 50}}}))
         .collect();
     measure("assignments of one member", member_queries).await;
-    let badge_queries = (0..samples)
+    let badge_queries: Vec<Value> = (0..samples)
         .map(|i| json!({"query": {"filter": {"badgeId": badge_ids[i % badge_ids.len()]}, "cursorPaging": {"limit": 50}}}))
         .collect();
-    measure("members holding one badge", badge_queries).await;
+    measure("members holding one badge", badge_queries.clone()).await;
+    if let Some(schema) = &options.schema {
+        // Right after a large load PostgreSQL's statistics still describe a
+        // small table, and until autovacuum analyzes it the planner may pick a
+        // bitmap scan and a sort over every holder. Show both.
+        use sqlx::Executor;
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        pool.execute(format!("ANALYZE {schema}.badge_assignments").as_str())
+            .await
+            .unwrap();
+        measure("members holding one badge (analyzed)", badge_queries).await;
+    }
 
     let site_id = SiteId::from_uuid(site);
     let mut times = Vec::with_capacity(samples);
