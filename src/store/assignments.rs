@@ -1,8 +1,9 @@
 //! Badge assignment storage. Multi-row writes are one transaction each;
 //! uniqueness of (site, member, badge) is the primary key's job. Each write
 //! moves `badges.member_count` by what it changed, in its own transaction, so
-//! the counts are exact at every commit; a database trigger (see the
-//! migrations) keeps the tag index in step with the tag columns.
+//! the counts are exact at every commit. New assignments write their tag
+//! index rows in the same transaction; a database trigger (see the
+//! migrations) keeps them in step when tags change.
 
 use std::collections::{HashMap, HashSet};
 
@@ -185,34 +186,41 @@ impl SqlStore {
             ));
         }
 
-        const COLUMNS: usize = 9;
-        let site_param = match self.dialect {
+        // The per-row values; the site and the dates, the same for every row,
+        // are bound once after them.
+        const COLUMNS: usize = 6;
+        let shared = |k: usize| match self.dialect {
             Dialect::Sqlite => "?".to_owned(),
-            Dialect::Postgres => format!("${}", pending.len() * COLUMNS + 1),
+            Dialect::Postgres => format!("${}", pending.len() * COLUMNS + k),
         };
         let sql = format!(
-            "WITH v (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, created_at, updated_at) \
-             AS (VALUES {}) \
+            "WITH v (id, badge_id, member_id, tags, private_tags, extended_fields) AS (VALUES {}) \
              INSERT INTO badge_assignments (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, \
              created_at, updated_at) \
-             SELECT * FROM v WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {site_param} AND b.id = v.badge_id) \
+             SELECT {}, v.id, v.badge_id, v.member_id, v.tags, v.private_tags, v.extended_fields, {}, {} FROM v \
+             WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {} AND b.id = v.badge_id) \
              ON CONFLICT (site_pk, member_id, badge_id) DO NOTHING",
-            values_list(self.dialect, pending.len(), COLUMNS)
+            values_list(self.dialect, pending.len(), COLUMNS),
+            shared(1),
+            shared(2),
+            shared(3),
+            shared(4),
         );
         let mut q = sqlx::query(&sql);
         for (_, a) in &pending {
             q = q
-                .bind(site_pk)
                 .bind(a.id.to_bytes())
                 .bind(a.badge_id.to_bytes())
                 .bind(a.member_id.to_bytes())
                 .bind(tags_json(&a.tags.public))
                 .bind(tags_json(&a.tags.private))
-                .bind(a.extended_fields.as_ref().map(|v| v.to_string()))
-                .bind(now.millis())
-                .bind(now.millis());
+                .bind(a.extended_fields.as_ref().map(|v| v.to_string()));
         }
-        q = q.bind(site.to_bytes());
+        q = q
+            .bind(site_pk)
+            .bind(now.millis())
+            .bind(now.millis())
+            .bind(site.to_bytes());
 
         let mut badge_ids: Vec<BadgeId> = pending.iter().map(|(_, a)| a.badge_id).collect();
         badge_ids.sort();
@@ -237,6 +245,8 @@ impl SqlStore {
             .filter(|(_, a)| inserted.contains(&a.id))
             .map(|(_, a)| a.badge_id);
         Self::adjust_member_counts(&mut tx, site, added, 1).await?;
+        let tagged = pending.iter().map(|(_, a)| a).filter(|a| inserted.contains(&a.id));
+        Self::insert_tag_rows(&mut tx, self.dialect, tagged).await?;
         tx.commit().await?;
 
         // Why the others were skipped: a missing badge, or a member who holds it already.
@@ -275,6 +285,35 @@ impl SqlStore {
             .iter()
             .map(|r| rows::assignment_id(r, "id"))
             .collect()
+    }
+
+    /// The tag index rows of new assignments (tag changes later are the
+    /// update trigger's). Untagged assignments cost nothing here.
+    async fn insert_tag_rows(
+        conn: &mut AnyConnection,
+        dialect: Dialect,
+        assignments: impl Iterator<Item = &BadgeAssignment>,
+    ) -> StoreResult<()> {
+        let rows: Vec<(&AssignmentId, &str, &String)> = assignments
+            .flat_map(|a| {
+                let public = a.tags.public.as_slice().iter().map(move |t| (&a.id, "public", t));
+                let private = a.tags.private.as_slice().iter().map(move |t| (&a.id, "private", t));
+                public.chain(private)
+            })
+            .collect();
+        // 300 rows of 3 parameters stay far below either database's parameter limit.
+        for chunk in rows.chunks(300) {
+            let sql = format!(
+                "INSERT INTO badge_assignment_tags (assignment_id, kind, tag) VALUES {} ON CONFLICT DO NOTHING",
+                values_list(dialect, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, kind, tag) in chunk {
+                q = q.bind(id.to_bytes()).bind(*kind).bind(tag.as_str());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
     }
 
     /// Moves each badge's holder count by `step` for every time it appears in
