@@ -17,6 +17,8 @@ pub enum SqlParam {
     Text(String),
     Blob(Vec<u8>),
     Int(i64),
+    /// Text that may be absent (a NULL column value); filters never bind it.
+    NullableText(Option<String>),
 }
 
 impl From<&Value> for SqlParam {

@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::rows;
-use super::{Page, SqlStore, StoreResult};
+use super::sql_store::bind_all;
+use super::{Page, SqlStore, StoreError, StoreResult};
 use crate::domain::{
     AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, Job, JobId, MemberId, NewAssignment, SiteId, TagIds,
     Tags, Timestamp,
@@ -206,48 +207,37 @@ impl SqlStore {
             shared(3),
             shared(4),
         );
-        let mut q = sqlx::query(&sql);
+        let mut params: Vec<SqlParam> = Vec::with_capacity(pending.len() * COLUMNS + 4);
         for (_, a) in &pending {
-            q = q
-                .bind(a.id.to_bytes())
-                .bind(a.badge_id.to_bytes())
-                .bind(a.member_id.to_bytes())
-                .bind(tags_json(&a.tags.public))
-                .bind(tags_json(&a.tags.private))
-                .bind(a.extended_fields.as_ref().map(|v| v.to_string()));
+            params.extend([
+                SqlParam::Blob(a.id.to_bytes()),
+                SqlParam::Blob(a.badge_id.to_bytes()),
+                SqlParam::Blob(a.member_id.to_bytes()),
+                SqlParam::NullableText(tags_json(&a.tags.public)),
+                SqlParam::NullableText(tags_json(&a.tags.private)),
+                SqlParam::NullableText(a.extended_fields.as_ref().map(|v| v.to_string())),
+            ]);
         }
-        q = q
-            .bind(site_pk)
-            .bind(now.millis())
-            .bind(now.millis())
-            .bind(site.to_bytes());
+        params.extend([
+            SqlParam::Int(site_pk),
+            SqlParam::Int(now.millis()),
+            SqlParam::Int(now.millis()),
+            SqlParam::Blob(site.to_bytes()),
+        ]);
 
         let mut badge_ids: Vec<BadgeId> = pending.iter().map(|(_, a)| a.badge_id).collect();
         badge_ids.sort();
         badge_ids.dedup();
-        let mut tx = self.write.begin().await?;
-        // PostgreSQL runs writers side by side: take the badges first (see `lock_badges`).
-        let locked = if self.dialect == Dialect::Postgres {
-            Some(self.lock_badges(&mut tx, site, &badge_ids).await?)
-        } else {
-            None
-        };
-        let inserted_count = q.execute(&mut *tx).await?.rows_affected() as usize;
-        // Usually every row goes in; only when some did not is it worth asking which.
-        let inserted: HashSet<AssignmentId> = if inserted_count == pending.len() {
-            pending.iter().map(|(_, a)| a.id).collect()
-        } else {
-            let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
-            Self::present_assignments(&mut tx, &ids).await?
-        };
-        let added = pending
+        let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
+        let untagged = pending
             .iter()
-            .filter(|(_, a)| inserted.contains(&a.id))
-            .map(|(_, a)| a.badge_id);
-        Self::adjust_member_counts(&mut tx, site, added, 1).await?;
-        let tagged = pending.iter().map(|(_, a)| a).filter(|a| inserted.contains(&a.id));
-        Self::insert_tag_rows(&mut tx, self.dialect, tagged).await?;
-        tx.commit().await?;
+            .all(|(_, a)| a.tags.public.is_empty() && a.tags.private.is_empty());
+        let (inserted, locked) = if self.dialect == Dialect::Sqlite && untagged {
+            (self.insert_untagged_sqlite(site, sql, params, ids).await?, None)
+        } else {
+            self.insert_in_transaction(site, &sql, &params, &pending, &badge_ids)
+                .await?
+        };
 
         // Why the others were skipped: a missing badge, or a member who holds it already.
         let existing = match locked {
@@ -268,6 +258,94 @@ impl SqlStore {
             .into_iter()
             .map(|o| o.unwrap_or(Err(AssignmentRefusal::AlreadyExists)))
             .collect())
+    }
+
+    /// The general insert: one transaction holding the insert, the holder
+    /// counts and the tag rows. On PostgreSQL the badges are locked first
+    /// (see `lock_badges`) and returned as the ones that exist.
+    async fn insert_in_transaction(
+        &self,
+        site: SiteId,
+        sql: &str,
+        params: &[SqlParam],
+        pending: &[(usize, BadgeAssignment)],
+        badge_ids: &[BadgeId],
+    ) -> StoreResult<(HashSet<AssignmentId>, Option<HashSet<BadgeId>>)> {
+        let mut tx = self.write.begin().await?;
+        let locked = if self.dialect == Dialect::Postgres {
+            Some(self.lock_badges(&mut tx, site, badge_ids).await?)
+        } else {
+            None
+        };
+        let inserted_count = bind_all(sqlx::query(sql), params)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as usize;
+        // Usually every row goes in; only when some did not is it worth asking which.
+        let inserted: HashSet<AssignmentId> = if inserted_count == pending.len() {
+            pending.iter().map(|(_, a)| a.id).collect()
+        } else {
+            let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
+            Self::present_assignments(&mut tx, &ids).await?
+        };
+        let added = pending
+            .iter()
+            .filter(|(_, a)| inserted.contains(&a.id))
+            .map(|(_, a)| a.badge_id);
+        Self::adjust_member_counts(&mut tx, site, added, 1).await?;
+        let tagged = pending.iter().map(|(_, a)| a).filter(|a| inserted.contains(&a.id));
+        Self::insert_tag_rows(&mut tx, self.dialect, tagged).await?;
+        tx.commit().await?;
+        Ok((inserted, locked))
+    }
+
+    /// The common bulk load on SQLite, an untagged insert, in one round trip
+    /// to the writer: the insert and the holder counts travel as one script
+    /// inside `BEGIN IMMEDIATE … COMMIT`. The single write connection is busy
+    /// only while the script runs, not while this task is scheduled between
+    /// statements. It runs as a task of its own so that a cancelled request
+    /// cannot stop it half way with the transaction open.
+    async fn insert_untagged_sqlite(
+        &self,
+        site: SiteId,
+        insert_sql: String,
+        mut params: Vec<SqlParam>,
+        ids: Vec<AssignmentId>,
+    ) -> StoreResult<HashSet<AssignmentId>> {
+        let id_list = vec!["?"; ids.len()].join(", ");
+        // Counts by badge of the rows this script made: the ids are fresh, so
+        // every id found was inserted just now.
+        let script = format!(
+            "BEGIN IMMEDIATE; {insert_sql}; SELECT changes() AS inserted; \
+             UPDATE badges SET member_count = member_count + d.n \
+             FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments WHERE id IN ({id_list}) GROUP BY badge_id) AS d \
+             WHERE badges.site_id = ? AND badges.id = d.badge_id; COMMIT"
+        );
+        params.extend(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
+        params.push(SqlParam::Blob(site.to_bytes()));
+        let write = self.write.clone();
+        let task = tokio::spawn(async move {
+            let mut conn = write.acquire().await?;
+            let rows = match bind_all(sqlx::query(&script), &params).fetch_all(&mut *conn).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // A statement failed inside the script: end its transaction here.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    return Err(e.into());
+                }
+            };
+            let inserted: i64 = match rows.first() {
+                Some(row) => row.try_get("inserted")?,
+                None => 0,
+            };
+            if inserted as usize == ids.len() {
+                return Ok(ids.into_iter().collect());
+            }
+            // Still on the only write connection: nothing has changed since the script.
+            Self::present_assignments(&mut conn, &ids).await
+        });
+        task.await
+            .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))?
     }
 
     /// Which of these (freshly generated) assignment ids are stored.

@@ -40,6 +40,7 @@ pub(super) fn bind_all<'q>(
             SqlParam::Text(s) => query.bind(s.as_str()),
             SqlParam::Blob(b) => query.bind(b.as_slice()),
             SqlParam::Int(i) => query.bind(*i),
+            SqlParam::NullableText(t) => query.bind(t.as_deref()),
         };
     }
     query
