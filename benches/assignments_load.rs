@@ -210,15 +210,7 @@ async fn main() {
         // Right after a large load PostgreSQL's statistics still describe a
         // small table, and until autovacuum analyzes it the planner may pick a
         // bitmap scan and a sort over every holder. Show both.
-        use sqlx::Executor;
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap();
-        pool.execute(format!("ANALYZE {schema}.badge_assignments").as_str())
-            .await
-            .unwrap();
+        run_sql(&url, &format!("ANALYZE {schema}.badge_assignments")).await;
         measure("members holding one badge (analyzed)", badge_queries).await;
     }
 
@@ -238,14 +230,18 @@ async fn main() {
         percentile(&times, 0.99).as_secs_f64() * 1e3,
     );
     if let Some(schema) = options.schema {
-        use sqlx::Executor;
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap();
-        pool.execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
-            .await
-            .unwrap();
+        run_sql(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
     }
+}
+
+/// One statement on a connection of its own (outside the store's schema).
+async fn run_sql(url: &str, sql: &str) {
+    use sqlx::Executor;
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
+    pool.execute(sql).await.unwrap();
+    pool.close().await;
 }
