@@ -3,6 +3,7 @@
 //! differences between the two kept in [`connect`] (pools, pragmas,
 //! migrations) and in the query compiler's [`Dialect`].
 
+mod assignment_insert;
 mod assignments;
 mod badges;
 mod connect;

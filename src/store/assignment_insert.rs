@@ -1,0 +1,277 @@
+//! Creating assignments: one insert per call that keeps only rows whose badge
+//! exists in the site and skips pairs the primary key already holds, with
+//! the holder counts and tag rows of what it made, in one transaction.
+
+use std::collections::HashSet;
+
+use sqlx::{AnyConnection, Row};
+
+use super::assignments::{placeholders, tags_json};
+use super::rows;
+use super::sql_store::bind_all;
+use super::{SqlStore, StoreError, StoreResult};
+use crate::domain::{AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, NewAssignment, SiteId, Timestamp};
+use crate::query::{Dialect, SqlParam};
+
+/// `rows` tuples of `columns` placeholders each, for a `VALUES` list whose
+/// parameters are all positional and in order. SQLite resolves each named
+/// `$n` by a linear search of every name in the statement, which costs O(n²)
+/// on a 900-parameter insert; its plain `?` takes the next position directly,
+/// and every tuple is the same text.
+fn values_list(dialect: Dialect, rows: usize, columns: usize) -> String {
+    match dialect {
+        Dialect::Sqlite => {
+            let tuple = format!("({})", vec!["?"; columns].join(", "));
+            vec![tuple.as_str(); rows].join(", ")
+        }
+        Dialect::Postgres => (0..rows)
+            .map(|i| format!("({})", placeholders(i * columns + 1, columns)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn create_assignments_impl(
+        &self,
+        site: SiteId,
+        items: &[NewAssignment],
+    ) -> StoreResult<Vec<Result<BadgeAssignment, AssignmentRefusal>>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let site_pk = self.site_key(site).await?;
+
+        // Repeats within the call are refused here; everything else is one
+        // INSERT that keeps only rows whose badge exists in the site and
+        // skips rows the primary key already holds.
+        let now = Timestamp::now();
+        let mut outcome: Vec<Option<Result<BadgeAssignment, AssignmentRefusal>>> = vec![None; items.len()];
+        let mut pending: Vec<(usize, BadgeAssignment)> = Vec::with_capacity(items.len());
+        let mut seen = HashSet::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            if !seen.insert((item.badge_id, item.member_id)) {
+                outcome[index] = Some(Err(AssignmentRefusal::AlreadyExists));
+                continue;
+            }
+            pending.push((
+                index,
+                BadgeAssignment {
+                    id: AssignmentId::generate(),
+                    badge_id: item.badge_id,
+                    member_id: item.member_id,
+                    tags: item.tags.clone(),
+                    extended_fields: item.extended_fields.clone(),
+                    created_date: now,
+                    updated_date: now,
+                },
+            ));
+        }
+
+        // The per-row values; the site and the dates, the same for every row,
+        // are bound once after them.
+        const COLUMNS: usize = 6;
+        let shared = |k: usize| match self.dialect {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${}", pending.len() * COLUMNS + k),
+        };
+        let sql = format!(
+            "WITH v (id, badge_id, member_id, tags, private_tags, extended_fields) AS (VALUES {}) \
+             INSERT INTO badge_assignments (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, \
+             created_at, updated_at) \
+             SELECT {}, v.id, v.badge_id, v.member_id, v.tags, v.private_tags, v.extended_fields, {}, {} FROM v \
+             WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {} AND b.id = v.badge_id) \
+             ON CONFLICT (site_pk, member_id, badge_id) DO NOTHING",
+            values_list(self.dialect, pending.len(), COLUMNS),
+            shared(1),
+            shared(2),
+            shared(3),
+            shared(4),
+        );
+        let mut params: Vec<SqlParam> = Vec::with_capacity(pending.len() * COLUMNS + 4);
+        for (_, a) in &pending {
+            params.extend([
+                SqlParam::Blob(a.id.to_bytes()),
+                SqlParam::Blob(a.badge_id.to_bytes()),
+                SqlParam::Blob(a.member_id.to_bytes()),
+                SqlParam::NullableText(tags_json(&a.tags.public)),
+                SqlParam::NullableText(tags_json(&a.tags.private)),
+                SqlParam::NullableText(a.extended_fields.as_ref().map(|v| v.to_string())),
+            ]);
+        }
+        params.extend([
+            SqlParam::Int(site_pk),
+            SqlParam::Int(now.millis()),
+            SqlParam::Int(now.millis()),
+            SqlParam::Blob(site.to_bytes()),
+        ]);
+
+        let mut badge_ids: Vec<BadgeId> = pending.iter().map(|(_, a)| a.badge_id).collect();
+        badge_ids.sort();
+        badge_ids.dedup();
+        let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
+        let untagged = pending
+            .iter()
+            .all(|(_, a)| a.tags.public.is_empty() && a.tags.private.is_empty());
+        let (inserted, locked) = if self.dialect == Dialect::Sqlite && untagged {
+            (self.insert_untagged_sqlite(site, sql, params, ids).await?, None)
+        } else {
+            self.insert_in_transaction(site, &sql, &params, &pending, &badge_ids)
+                .await?
+        };
+
+        // Why the others were skipped: a missing badge, or a member who holds it already.
+        let existing = match locked {
+            Some(existing) => existing,
+            None if inserted.len() < pending.len() => self.existing_badges(site, &badge_ids).await?,
+            None => badge_ids.iter().copied().collect(),
+        };
+        for (index, assignment) in pending {
+            outcome[index] = Some(if inserted.contains(&assignment.id) {
+                Ok(assignment)
+            } else if existing.contains(&assignment.badge_id) {
+                Err(AssignmentRefusal::AlreadyExists)
+            } else {
+                Err(AssignmentRefusal::BadgeNotFound)
+            });
+        }
+        Ok(outcome
+            .into_iter()
+            .map(|o| o.unwrap_or(Err(AssignmentRefusal::AlreadyExists)))
+            .collect())
+    }
+
+    /// The general insert: one transaction holding the insert, the holder
+    /// counts and the tag rows. On PostgreSQL the badges are locked first
+    /// (see `lock_badges`) and returned as the ones that exist.
+    async fn insert_in_transaction(
+        &self,
+        site: SiteId,
+        sql: &str,
+        params: &[SqlParam],
+        pending: &[(usize, BadgeAssignment)],
+        badge_ids: &[BadgeId],
+    ) -> StoreResult<(HashSet<AssignmentId>, Option<HashSet<BadgeId>>)> {
+        let mut tx = self.write.begin().await?;
+        let locked = if self.dialect == Dialect::Postgres {
+            Some(self.lock_badges(&mut tx, site, badge_ids).await?)
+        } else {
+            None
+        };
+        let inserted_count = bind_all(sqlx::query(sql), params)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as usize;
+        // Usually every row goes in; only when some did not is it worth asking which.
+        let inserted: HashSet<AssignmentId> = if inserted_count == pending.len() {
+            pending.iter().map(|(_, a)| a.id).collect()
+        } else {
+            let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
+            Self::present_assignments(&mut tx, &ids).await?
+        };
+        let added = pending
+            .iter()
+            .filter(|(_, a)| inserted.contains(&a.id))
+            .map(|(_, a)| a.badge_id);
+        Self::adjust_member_counts(&mut tx, site, added, 1).await?;
+        let tagged = pending.iter().map(|(_, a)| a).filter(|a| inserted.contains(&a.id));
+        Self::insert_tag_rows(&mut tx, self.dialect, tagged).await?;
+        tx.commit().await?;
+        Ok((inserted, locked))
+    }
+
+    /// The common bulk load on SQLite, an untagged insert, in one round trip
+    /// to the writer: the insert and the holder counts travel as one script
+    /// inside `BEGIN IMMEDIATE … COMMIT`. The single write connection is busy
+    /// only while the script runs, not while this task is scheduled between
+    /// statements. It runs as a task of its own so that a cancelled request
+    /// cannot stop it half way with the transaction open.
+    async fn insert_untagged_sqlite(
+        &self,
+        site: SiteId,
+        insert_sql: String,
+        mut params: Vec<SqlParam>,
+        ids: Vec<AssignmentId>,
+    ) -> StoreResult<HashSet<AssignmentId>> {
+        let id_list = vec!["?"; ids.len()].join(", ");
+        // Counts by badge of the rows this script made: the ids are fresh, so
+        // every id found was inserted just now.
+        let script = format!(
+            "BEGIN IMMEDIATE; {insert_sql}; SELECT changes() AS inserted; \
+             UPDATE badges SET member_count = member_count + d.n \
+             FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments WHERE id IN ({id_list}) GROUP BY badge_id) AS d \
+             WHERE badges.site_id = ? AND badges.id = d.badge_id; COMMIT"
+        );
+        params.extend(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
+        params.push(SqlParam::Blob(site.to_bytes()));
+        let write = self.write.clone();
+        let task = tokio::spawn(async move {
+            let mut conn = write.acquire().await?;
+            let rows = match bind_all(sqlx::query(&script), &params).fetch_all(&mut *conn).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // A statement failed inside the script: end its transaction here.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    return Err(e.into());
+                }
+            };
+            let inserted: i64 = match rows.first() {
+                Some(row) => row.try_get("inserted")?,
+                None => 0,
+            };
+            if inserted as usize == ids.len() {
+                return Ok(ids.into_iter().collect());
+            }
+            // Still on the only write connection: nothing has changed since the script.
+            Self::present_assignments(&mut conn, &ids).await
+        });
+        task.await
+            .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))?
+    }
+
+    /// Which of these (freshly generated) assignment ids are stored.
+    async fn present_assignments(conn: &mut AnyConnection, ids: &[AssignmentId]) -> StoreResult<HashSet<AssignmentId>> {
+        let sql = format!(
+            "SELECT id FROM badge_assignments WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id.to_bytes());
+        }
+        q.fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| rows::assignment_id(r, "id"))
+            .collect()
+    }
+
+    /// The tag index rows of new assignments (tag changes later are the
+    /// update trigger's). Untagged assignments cost nothing here.
+    async fn insert_tag_rows(
+        conn: &mut AnyConnection,
+        dialect: Dialect,
+        assignments: impl Iterator<Item = &BadgeAssignment>,
+    ) -> StoreResult<()> {
+        let rows: Vec<(&AssignmentId, &str, &String)> = assignments
+            .flat_map(|a| {
+                let public = a.tags.public.as_slice().iter().map(move |t| (&a.id, "public", t));
+                let private = a.tags.private.as_slice().iter().map(move |t| (&a.id, "private", t));
+                public.chain(private)
+            })
+            .collect();
+        // 300 rows of 3 parameters stay far below either database's parameter limit.
+        for chunk in rows.chunks(300) {
+            let sql = format!(
+                "INSERT INTO badge_assignment_tags (assignment_id, kind, tag) VALUES {} ON CONFLICT DO NOTHING",
+                values_list(dialect, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, kind, tag) in chunk {
+                q = q.bind(id.to_bytes()).bind(*kind).bind(tag.as_str());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
