@@ -13,7 +13,7 @@ use crate::api::error::ApiError;
 use crate::api::json::{Fields, JsonBody};
 use crate::api::paging::offset_metadata;
 use crate::api::AppState;
-use crate::domain::{parse_guid, BadgeId, FieldViolation, MemberId, Scope};
+use crate::domain::{parse_guid, BadgeId, MemberId, Scope};
 use crate::service::assignments::{Assignments, MAX_BULK_ITEMS};
 use crate::service::badges::Badges;
 
@@ -78,21 +78,17 @@ pub(super) async fn unassign(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let badge = badge_id(&id)?;
-    let params = QueryParams::parse(raw.as_deref());
-    let given = params.all("memberIds");
-    if given.is_empty() || given.len() > MAX_BULK_ITEMS {
-        return Err(ApiError::invalid(vec![FieldViolation::new(
-            "memberIds",
-            "SIZE",
-            format!("`memberIds` must hold 1 to {MAX_BULK_ITEMS} items, got {}", given.len()),
-        )]));
-    }
-    let mut members = Vec::with_capacity(given.len());
-    for (i, raw) in given.iter().enumerate() {
-        members.push(MemberId::parse(&format!("memberIds[{i}]"), raw)?);
-    }
+    // The repeated query keys read as the JSON list a body would carry, so
+    // the same rules and messages apply.
+    let given: Vec<Value> = QueryParams::parse(raw.as_deref())
+        .all("memberIds")
+        .into_iter()
+        .map(Value::from)
+        .collect();
+    let query = serde_json::Map::from_iter([("memberIds".to_owned(), Value::Array(given))]);
+    let members = member_ids(&query, "memberIds")?;
     Assignments::new(state.store.as_ref())
-        .unassign_members(caller.site, badge, &distinct(members.into_iter()))
+        .unassign_members(caller.site, badge, &members)
         .await?;
     Ok(Json(json!({})))
 }
