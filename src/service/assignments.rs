@@ -193,11 +193,15 @@ impl Assignments<'_> {
         members: &[MemberId],
     ) -> ServiceResult<Vec<MemberId>> {
         let items: Vec<NewAssignment> = members.iter().map(|member| untagged(badge, *member)).collect();
-        for result in self.create_many(site, &items).await? {
+        let results = self
+            .store
+            .create_assignments(site, &items)
+            .await
+            .map_err(ServiceError::Store)?;
+        for result in results {
             match result {
-                Ok(_) => {}
-                Err(e) if e.code == "ALREADY_EXISTS" => {}
-                Err(_) => return Err(badge_not_found(badge)),
+                Ok(_) | Err(AssignmentRefusal::AlreadyExists) => {}
+                Err(AssignmentRefusal::BadgeNotFound) => return Err(badge_not_found(badge)),
             }
         }
         Ok(members.to_vec())
@@ -238,7 +242,8 @@ impl Assignments<'_> {
         offset: u64,
     ) -> ServiceResult<(Vec<MemberId>, u64)> {
         self.require_badge(site, badge).await?;
-        let query = assignments_where("badgeId", badge.as_uuid(), Paging::Offset { limit, offset })?;
+        let filter = serde_json::json!({ "badgeId": badge.to_string() });
+        let query = assignments_where(filter, Paging::Offset { limit, offset })?;
         let page = self.query(site, &query).await?;
         let members = page.items.iter().map(|a| a.member_id).collect();
         Ok((members, page.total.unwrap_or(0)))
@@ -251,29 +256,28 @@ impl Assignments<'_> {
         members: &[MemberId],
     ) -> ServiceResult<Vec<(MemberId, Vec<BadgeId>)>> {
         let mut held: std::collections::HashMap<MemberId, Vec<BadgeId>> = std::collections::HashMap::new();
-        for member in members {
-            // Walk the keyset pages: a member may hold any number of badges.
-            let first = Paging::Cursor {
-                limit: 1000,
-                after: None,
-                backward: false,
-            };
-            let mut query = assignments_where("memberId", member.as_uuid(), first)?;
-            loop {
-                let page = self.query(site, &query).await?;
-                held.entry(*member)
-                    .or_default()
-                    .extend(page.items.iter().map(|a| a.badge_id));
-                match page.next_key {
-                    Some(key) => {
-                        query.paging = Paging::Cursor {
-                            limit: 1000,
-                            after: Some(key),
-                            backward: false,
-                        }
+        // One query for every member, walked page by page: a member may hold any number of badges.
+        let ids: Vec<String> = members.iter().map(ToString::to_string).collect();
+        let first = Paging::Cursor {
+            limit: 1000,
+            after: None,
+            backward: false,
+        };
+        let mut query = assignments_where(serde_json::json!({ "memberId": { "$in": ids } }), first)?;
+        loop {
+            let page = self.query(site, &query).await?;
+            for a in &page.items {
+                held.entry(a.member_id).or_default().push(a.badge_id);
+            }
+            match page.next_key {
+                Some(key) => {
+                    query.paging = Paging::Cursor {
+                        limit: 1000,
+                        after: Some(key),
+                        backward: false,
                     }
-                    None => break,
                 }
+                None => break,
             }
         }
         Ok(members
@@ -300,9 +304,8 @@ fn untagged(badge: BadgeId, member: MemberId) -> NewAssignment {
     }
 }
 
-/// The assignments whose GUID field `field` equals `id`, in the default order.
-fn assignments_where(field: &str, id: uuid::Uuid, paging: Paging) -> ServiceResult<Query> {
-    let raw_filter = serde_json::json!({ field: id.to_string() });
+/// The assignments `raw_filter` matches, in the default order.
+fn assignments_where(raw_filter: serde_json::Value, paging: Paging) -> ServiceResult<Query> {
     Ok(Query {
         filter: parse_filter(&ASSIGNMENTS, &raw_filter, "filter")?,
         sort: parse_sort(&ASSIGNMENTS, &serde_json::Value::Null, "sort")?,
