@@ -7,21 +7,14 @@
 //! (e.g. a postgres:// URL), `BENCH_SAMPLES` (lookups per kind, 1,000).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use insignia::api::{router, AppState};
-use insignia::domain::{generate_api_key, SiteId, Timestamp};
-use insignia::store::{connect, ApiKeyRecord, ConnectOptions, Store};
+use insignia::domain::SiteId;
+use insignia::store::Store;
 use serde_json::{json, Value};
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+mod support;
+use support::{env_or, percentile, BenchDb};
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,36 +63,16 @@ async fn main() {
     let samples = env_or("BENCH_SAMPLES", if full_run { 1_000 } else { 20 });
     let members_per_badge = total / badges;
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let mut options = ConnectOptions::new(&url);
-    if url.starts_with("postgres") {
-        options.schema = Some(format!("insignia_bench_{}", uuid::Uuid::new_v4().simple()));
-    }
-    let store = Arc::new(connect(&options).await.expect("database"));
+    let db = BenchDb::from_env().await;
+    let store = db.store.clone();
     let site = uuid::Uuid::new_v4();
-    let key = generate_api_key();
-    store
-        .insert_api_key(&ApiKeyRecord {
-            id: key.id.clone(),
-            key_hash: key.hash.clone(),
-            site_id: SiteId::from_uuid(site),
-            scopes: vec!["SCOPE.DC-MEMBERS.MANAGE-BADGES".into()],
-            created_at: Timestamp::now(),
-            revoked_at: None,
-        })
-        .await
-        .unwrap();
-    let state = AppState::new(store.clone()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let key = db.key(SiteId::from_uuid(site), "SCOPE.DC-MEMBERS.MANAGE-BADGES").await;
+    let (base, _serving) = db.serve().await;
 
     let client = Arc::new(Client {
         http: reqwest::Client::new(),
         base,
-        key: key.secret,
+        key,
         site: site.to_string(),
     });
     let mut badge_ids = Vec::with_capacity(badges);
@@ -132,11 +105,7 @@ async fn main() {
         })
         .collect();
     let bodies = Arc::new(bodies);
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = db.backend();
     println!(
         "loading {total} assignments ({badges} badges x {members_per_badge} members) in {calls} bulk calls of 100, \
          {clients} clients, on {backend}"
@@ -206,11 +175,11 @@ async fn main() {
         .map(|i| json!({"query": {"filter": {"badgeId": badge_ids[i % badge_ids.len()]}, "cursorPaging": {"limit": 50}}}))
         .collect();
     measure("members holding one badge", badge_queries.clone()).await;
-    if let Some(schema) = &options.schema {
+    if let Some(schema) = &db.schema {
         // Right after a large load PostgreSQL's statistics still describe a
         // small table, and until autovacuum analyzes it the planner may pick a
         // bitmap scan and a sort over every holder. Show both.
-        run_sql(&url, &format!("ANALYZE {schema}.badge_assignments")).await;
+        db.run_sql(&format!("ANALYZE {schema}.badge_assignments")).await;
         measure("members holding one badge (analyzed)", badge_queries).await;
     }
 
@@ -229,19 +198,4 @@ async fn main() {
         percentile(&times, 0.5).as_secs_f64() * 1e3,
         percentile(&times, 0.99).as_secs_f64() * 1e3,
     );
-    if let Some(schema) = options.schema {
-        run_sql(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
-    }
-}
-
-/// One statement on a connection of its own (outside the store's schema).
-async fn run_sql(url: &str, sql: &str) {
-    use sqlx::Executor;
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .unwrap();
-    pool.execute(sql).await.unwrap();
-    pool.close().await;
 }

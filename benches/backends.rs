@@ -13,14 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use insignia::api::{router, AppState};
-use insignia::domain::{generate_api_key, SiteId, Timestamp};
-use insignia::store::{connect, ApiKeyRecord, ConnectOptions, Store};
+use insignia::domain::SiteId;
+use insignia::store::Store;
 use serde_json::{json, Value};
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod support;
+use support::{env_or, BenchDb};
 
 struct Settings {
     clients: usize,
@@ -34,39 +32,6 @@ struct Figures {
     create_per_s: f64,
     get_per_s: f64,
     assign_rows_per_s: f64,
-}
-
-/// A PostgreSQL schema of the benchmark's own, dropped when this is dropped.
-struct Schema {
-    url: String,
-    name: String,
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let (url, name) = (self.url.clone(), self.name.clone());
-        // Drop may run outside async code: a short-lived runtime on its own thread does it.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async move {
-                use sqlx::Executor;
-                let pool = sqlx::any::AnyPoolOptions::new()
-                    .max_connections(1)
-                    .connect(&url)
-                    .await
-                    .ok()?;
-                pool.execute(format!("DROP SCHEMA IF EXISTS {name} CASCADE").as_str())
-                    .await
-                    .ok()?;
-                pool.close().await;
-                Some(())
-            })
-        })
-        .join();
-    }
 }
 
 struct Server {
@@ -115,40 +80,16 @@ where
     started.elapsed()
 }
 
-async fn bench(backend: &'static str, url: &str, settings: &Settings) -> Figures {
-    let mut options = ConnectOptions::new(url);
-    let _schema = if url.starts_with("postgres") {
-        let name = format!("insignia_bench_{}", uuid::Uuid::new_v4().simple());
-        options.schema = Some(name.clone());
-        Some(Schema {
-            url: url.to_owned(),
-            name,
-        })
-    } else {
-        None
-    };
-    let store = Arc::new(connect(&options).await.expect("database"));
+/// `url` names a PostgreSQL server, or `None` for SQLite in a temporary file.
+async fn bench(url: Option<&str>, settings: &Settings) -> Figures {
+    let db = BenchDb::open(url).await;
     let site = uuid::Uuid::new_v4();
-    let key = generate_api_key();
-    store
-        .insert_api_key(&ApiKeyRecord {
-            id: key.id.clone(),
-            key_hash: key.hash.clone(),
-            site_id: SiteId::from_uuid(site),
-            scopes: vec!["SCOPE.DC-MEMBERS.MANAGE-BADGES".into()],
-            created_at: Timestamp::now(),
-            revoked_at: None,
-        })
-        .await
-        .expect("api key");
-    let state = AppState::new(store.clone()).await.expect("app state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let serving = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let key = db.key(SiteId::from_uuid(site), "SCOPE.DC-MEMBERS.MANAGE-BADGES").await;
+    let (base, serving) = db.serve().await;
     let server = Arc::new(Server {
         http: reqwest::Client::new(),
         base,
-        key: key.secret,
+        key,
         site: site.to_string(),
     });
 
@@ -216,7 +157,7 @@ async fn bench(backend: &'static str, url: &str, settings: &Settings) -> Figures
     .await;
 
     // The counts agree with what was written.
-    let counts = store.member_counts(SiteId::from_uuid(site)).await.expect("counts");
+    let counts = db.store.member_counts(SiteId::from_uuid(site)).await.expect("counts");
     assert_eq!(counts.len(), settings.creates);
     assert_eq!(
         counts.iter().map(|(_, n)| n).sum::<i64>() as usize,
@@ -224,10 +165,10 @@ async fn bench(backend: &'static str, url: &str, settings: &Settings) -> Figures
     );
 
     serving.abort();
-    store.close().await;
+    db.store.close().await;
     let per_s = |n: usize, t: Duration| n as f64 / t.as_secs_f64();
     Figures {
-        backend,
+        backend: db.backend(),
         create_per_s: per_s(settings.creates, create_time),
         get_per_s: per_s(settings.gets, get_time),
         assign_rows_per_s: per_s(settings.bulk_calls * 100, assign_time),
@@ -253,11 +194,9 @@ async fn main() {
         "{} badge creates, {} badge gets, {} bulk calls of 100 assignments; {} concurrent clients over HTTP",
         settings.creates, settings.gets, settings.bulk_calls, settings.clients
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let mut figures = vec![bench("SQLite", &sqlite, &settings).await];
+    let mut figures = vec![bench(None, &settings).await];
     match &postgres {
-        Some(url) => figures.push(bench("PostgreSQL", url, &settings).await),
+        Some(url) => figures.push(bench(Some(url), &settings).await),
         None => println!("(PostgreSQL not run: set BENCH_DATABASE_URL or INSIGNIA_TEST_DATABASE_URL)"),
     }
 

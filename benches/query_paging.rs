@@ -18,15 +18,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use insignia::api::{router, AppState};
-use insignia::domain::{generate_api_key, BadgeDescription, BadgeTitle, Color, NewBadge, SiteId, Timestamp};
+use insignia::domain::{BadgeDescription, BadgeTitle, Color, NewBadge, SiteId};
 use insignia::query::cursor::CursorPosition;
 use insignia::query::{parse_query, CursorCodec, PageLimits, Paging, Query, Value, BADGES};
 use insignia::service::badges::cursor_codec;
-use insignia::store::{connect, ApiKeyRecord, ConnectOptions, SqlStore, Store};
+use insignia::store::{SqlStore, Store};
 use serde_json::{json, Value as Json};
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
+
+mod support;
+use support::{env_or, percentile, BenchDb};
 
 const PAGE: u32 = 50;
 
@@ -37,15 +39,6 @@ const LIMITS: PageLimits = PageLimits {
     default_cursor_limit: 50,
     max_cursor_limit: 100,
 };
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -270,39 +263,19 @@ async fn main() {
     let samples = env_or("BENCH_SAMPLES", if full_run { 200 } else { 5 });
     assert!(depth + PAGE as usize <= total, "BENCH_DEPTH must leave a full page");
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let postgres = url.starts_with("postgres");
-    let mut options = ConnectOptions::new(&url);
-    if postgres {
-        options.schema = Some(format!("insignia_bench_{}", uuid::Uuid::new_v4().simple()));
-    }
-    let store = Arc::new(connect(&options).await.expect("database"));
+    let db = BenchDb::from_env().await;
+    let store = db.store.clone();
+    let postgres = db.schema.is_some();
     let raw = AnyPoolOptions::new()
         .max_connections(1)
-        .connect(&url)
+        .connect(&db.url)
         .await
         .expect("second connection");
-    let table = match &options.schema {
-        Some(schema) => format!("{schema}.badges"),
-        None => "badges".to_owned(),
-    };
+    let table = db.table("badges");
 
     let site = SiteId::from_uuid(uuid::Uuid::new_v4());
-    let key = generate_api_key();
-    store
-        .insert_api_key(&ApiKeyRecord {
-            id: key.id.clone(),
-            key_hash: key.hash.clone(),
-            site_id: site,
-            scopes: vec!["SCOPE.DC-MEMBERS.READ-BADGES".into()],
-            created_at: Timestamp::now(),
-            revoked_at: None,
-        })
-        .await
-        .expect("key");
-    let backend = if postgres { "PostgreSQL" } else { "SQLite" };
+    let key = db.key(site, "SCOPE.DC-MEMBERS.READ-BADGES").await;
+    let backend = db.backend();
     println!(
         "badge query paging: {total} badges in one site on {backend}, pages of {PAGE}, {samples} fetches per figure"
     );
@@ -317,11 +290,8 @@ async fn main() {
     }
     println!("load: {:.1} s", started.elapsed().as_secs_f64());
 
-    let state = AppState::new(store.clone()).await.expect("app state");
-    let codec = cursor_codec(&state.cursor_secret, site);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let codec = cursor_codec(&store.server_secret().await.expect("cursor secret"), site);
+    let (base, _serving) = db.serve().await;
 
     let bench = Bench {
         store: store.clone(),
@@ -329,7 +299,7 @@ async fn main() {
         codec,
         http: reqwest::Client::new(),
         base,
-        key: key.secret,
+        key,
         samples,
         depth,
     };
@@ -346,16 +316,4 @@ async fn main() {
 
     raw.close().await;
     store.close().await;
-    if let Some(schema) = options.schema {
-        use sqlx::Executor;
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("connect");
-        pool.execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
-            .await
-            .expect("drop schema");
-        pool.close().await;
-    }
 }
