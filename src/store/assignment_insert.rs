@@ -116,7 +116,7 @@ impl SqlStore {
         let (inserted, locked) = if self.dialect == Dialect::Sqlite && untagged {
             (self.insert_untagged_sqlite(site, sql, params, ids).await?, None)
         } else {
-            self.insert_in_transaction(site, &sql, &params, &pending, &badge_ids)
+            self.insert_in_transaction(site, &sql, &params, &pending, &badge_ids, ids)
                 .await?
         };
 
@@ -151,6 +151,7 @@ impl SqlStore {
         params: &[SqlParam],
         pending: &[(usize, BadgeAssignment)],
         badge_ids: &[BadgeId],
+        ids: Vec<AssignmentId>,
     ) -> StoreResult<(HashSet<AssignmentId>, Option<HashSet<BadgeId>>)> {
         let mut tx = self.write.begin().await?;
         let locked = if self.dialect == Dialect::Postgres {
@@ -162,13 +163,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?
             .rows_affected() as usize;
-        // Usually every row goes in; only when some did not is it worth asking which.
-        let inserted: HashSet<AssignmentId> = if inserted_count == pending.len() {
-            pending.iter().map(|(_, a)| a.id).collect()
-        } else {
-            let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
-            Self::present_assignments(&mut tx, &ids).await?
-        };
+        let inserted = Self::inserted_ids(&mut tx, inserted_count, ids).await?;
         let added = pending
             .iter()
             .filter(|(_, a)| inserted.contains(&a.id))
@@ -219,24 +214,30 @@ impl SqlStore {
                 Some(row) => row.try_get("inserted")?,
                 None => 0,
             };
-            if inserted as usize == ids.len() {
-                return Ok(ids.into_iter().collect());
-            }
             // Still on the only write connection: nothing has changed since the script.
-            Self::present_assignments(&mut conn, &ids).await
+            Self::inserted_ids(&mut conn, inserted as usize, ids).await
         });
         task.await
             .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))?
     }
 
-    /// Which of these (freshly generated) assignment ids are stored.
-    async fn present_assignments(conn: &mut AnyConnection, ids: &[AssignmentId]) -> StoreResult<HashSet<AssignmentId>> {
+    /// The ids an insert of `ids` made, given how many rows it reported.
+    /// Usually every row goes in; only when some did not is it worth asking
+    /// which: the ids are fresh, so every one stored was inserted just now.
+    async fn inserted_ids(
+        conn: &mut AnyConnection,
+        inserted: usize,
+        ids: Vec<AssignmentId>,
+    ) -> StoreResult<HashSet<AssignmentId>> {
+        if inserted == ids.len() {
+            return Ok(ids.into_iter().collect());
+        }
         let sql = format!(
             "SELECT id FROM badge_assignments WHERE id IN ({})",
             placeholders(1, ids.len())
         );
         let mut q = sqlx::query(&sql);
-        for id in ids {
+        for id in &ids {
             q = q.bind(id.to_bytes());
         }
         q.fetch_all(&mut *conn)
