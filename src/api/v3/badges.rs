@@ -15,7 +15,7 @@ use crate::api::paging::query_metadata;
 use crate::api::v4::badges::reorder_front;
 use crate::api::AppState;
 use crate::domain::{BadgeId, Scope};
-use crate::query::{parse_filter, parse_query, Filter, PageLimits, Paging, Query, BADGES};
+use crate::query::{parse_filter, parse_query, PageLimits, Paging, Query, BADGES};
 use crate::service::badges::{cursor_codec, Badges};
 
 const LIMITS: PageLimits = PageLimits {
@@ -129,12 +129,8 @@ pub(super) async fn count(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let filter = match body.get("filter") {
-        None | Some(Value::Null) => Filter::All,
-        Some(raw) => parse_filter(&BADGES, raw, "filter")?,
-    };
     let query = Query {
-        filter,
+        filter: parse_filter(&BADGES, body.get("filter").unwrap_or(&Value::Null), "filter")?,
         sort: crate::query::parse_sort(&BADGES, &Value::Null, "sort")?,
         paging: Paging::Offset { limit: 1, offset: 0 },
         shape: Value::Null,
