@@ -8,6 +8,7 @@ pub mod cursor;
 mod entities;
 mod fields;
 mod parse;
+mod prefix;
 mod sql;
 #[cfg(test)]
 mod tests;

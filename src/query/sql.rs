@@ -3,7 +3,9 @@
 //! field list are ever written into the text.
 
 use super::ast::{Filter, Op, Order, SortKey, Value};
-use super::fields::{Entity, Kind};
+use super::fields::{Entity, Field, Kind};
+use super::prefix::{guid_range, text_upper_bound};
+use crate::domain::fold_case;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -71,7 +73,7 @@ fn expression(dialect: Dialect, entity: &Entity, filter: &Filter, out: &mut SqlT
         Filter::And(parts) => join(dialect, entity, parts, " AND ", out),
         Filter::Or(parts) => join(dialect, entity, parts, " OR ", out),
         Filter::Not(inner) => format!("(NOT {})", expression(dialect, entity, inner, out)),
-        Filter::Compare { field, op, value } => compare(dialect, entity, field.column, field.kind, *op, value, out),
+        Filter::Compare { field, op, value } => compare(dialect, entity, field, *op, value, out),
     }
 }
 
@@ -80,22 +82,15 @@ fn join(dialect: Dialect, entity: &Entity, parts: &[Filter], sep: &str, out: &mu
     format!("({})", inner.join(sep))
 }
 
-fn compare(
-    dialect: Dialect,
-    entity: &Entity,
-    column: &str,
-    kind: Kind,
-    op: Op,
-    value: &Value,
-    out: &mut SqlText,
-) -> String {
+fn compare(dialect: Dialect, entity: &Entity, field: &Field, op: Op, value: &Value, out: &mut SqlText) -> String {
+    let column = field.column;
     if let Kind::TagSet {
         table,
         owner_column,
         value_column,
         kind_column,
         kind,
-    } = kind
+    } = field.kind
     {
         return tag_set(
             entity,
@@ -151,16 +146,49 @@ fn compare(
             Value::Bool(false) => format!("({column} IS NULL)"),
             _ => format!("({column} IS NOT NULL)"),
         },
-        Op::StartsWith => {
-            let Value::Text(prefix) = value else {
-                return "1=0".into();
-            };
-            // LIKE is case-sensitive in both dialects here (SQLite connections
-            // set `case_sensitive_like`), so `%` and `_` are the only traps.
-            let pattern = format!("{}%", escape_like(prefix));
-            format!("({column} LIKE {} ESCAPE '\\')", out.bind(SqlParam::Text(pattern)))
-        }
+        // Absent, or (text) the empty string; a GUID is never empty.
+        Op::IsEmpty => match (value, field.kind) {
+            (Value::Bool(false), Kind::Text) => format!("({column} IS NOT NULL AND {column} <> '')"),
+            (Value::Bool(false), _) => format!("({column} IS NOT NULL)"),
+            (_, Kind::Text) => format!("({column} IS NULL OR {column} = '')"),
+            _ => format!("({column} IS NULL)"),
+        },
+        Op::StartsWith => match value {
+            Value::Text(prefix) => starts_with(field, prefix, out),
+            _ => "1=0".into(),
+        },
         Op::HasSome | Op::HasAll => "1=0".into(),
+    }
+}
+
+/// A case-insensitive prefix as a range of an index: text fields compare
+/// their folded copy with the folded prefix; GUIDs compare their bytes with
+/// the range of GUIDs whose text starts with the prefix.
+fn starts_with(field: &Field, prefix: &str, out: &mut SqlText) -> String {
+    if field.kind == Kind::Guid {
+        let column = field.column;
+        return match guid_range(prefix) {
+            Some((lo, hi)) => format!(
+                "({column} >= {} AND {column} <= {})",
+                out.bind(SqlParam::Blob(lo.to_vec())),
+                out.bind(SqlParam::Blob(hi.to_vec()))
+            ),
+            None => "1=0".into(),
+        };
+    }
+    let Some(column) = field.folded else {
+        return "1=0".into();
+    };
+    let low = fold_case(prefix);
+    let high = text_upper_bound(&low);
+    match high {
+        _ if low.is_empty() => format!("({column} IS NOT NULL)"),
+        Some(high) => format!(
+            "({column} >= {} AND {column} < {})",
+            out.bind(SqlParam::Text(low)),
+            out.bind(SqlParam::Text(high))
+        ),
+        None => format!("({column} >= {})", out.bind(SqlParam::Text(low))),
     }
 }
 
@@ -180,9 +208,10 @@ fn tag_set(
     let kind_param = out.bind(SqlParam::Text(kind.to_owned()));
     let base = format!("FROM {table} t WHERE t.{owner_column} = {owner} AND t.{kind_column} = {kind_param}");
     match (op, value) {
-        (Op::Exists, Value::Bool(exists)) => {
+        // A set with a tag exists and is not empty.
+        (Op::Exists | Op::IsEmpty, Value::Bool(flag)) => {
             let sub = format!("EXISTS (SELECT 1 {base})");
-            if *exists {
+            if *flag == (op == Op::Exists) {
                 sub
             } else {
                 format!("(NOT {sub})")
@@ -209,18 +238,6 @@ fn tag_set(
         }
         _ => "1=0".into(),
     }
-}
-
-/// Escapes LIKE's wildcards (and the escape character itself).
-fn escape_like(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for ch in raw.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// `ORDER BY` terms; `backward` reverses every direction (for previous pages).
