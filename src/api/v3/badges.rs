@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::badge_json;
 use super::params::{QueryParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::api::auth::Caller;
-use crate::api::badge_input;
+use crate::api::badge_input::{self, MissingColour};
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
 use crate::api::paging::query_metadata;
@@ -40,7 +40,7 @@ pub(super) async fn create(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
-    let new = badge_input::new_badge(input, "badge")?;
+    let new = badge_input::new_badge(input, "badge", MissingColour::Default)?;
     let badge = Badges::new(state.store.as_ref()).create(caller.site, new).await?;
     Ok(one_badge(&badge))
 }

@@ -6,7 +6,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::api::auth::Caller;
-use crate::api::badge_input;
+use crate::api::badge_input::{self, MissingColour};
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, Fields, JsonBody};
 use crate::api::paging::query_metadata;
@@ -88,7 +88,7 @@ async fn create(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
-    let new = badge_input::new_badge(input, "badge")?;
+    let new = badge_input::new_badge(input, "badge", MissingColour::Refuse)?;
     let badge = Badges::new(state.store.as_ref()).create(caller.site, new).await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
@@ -230,10 +230,9 @@ async fn move_badge(
             None
         }
     };
+    let change = position.and_then(|position| f.check(OrderChange::move_badge(id, position, "moveAfterBadgeId")));
     f.finish()?;
-    let position = position.ok_or_else(ApiError::internal)?;
-    Badges::new(state.store.as_ref())
-        .reorder(caller.site, OrderChange::Move { id, position })
-        .await?;
+    let change = change.ok_or_else(ApiError::internal)?;
+    Badges::new(state.store.as_ref()).reorder(caller.site, change).await?;
     Ok(Json(json!({})))
 }
