@@ -179,14 +179,13 @@ backend_test!(
         let silver = badge(&app, &site, "Silver").await;
         let (m1, m2) = (member(), member());
         assign(&app, &site, &gold, &m1).await.ok();
+        // Only what the data decides fails an item alone: a duplicate, an unknown badge.
         let items = json!([
             {"badgeId": gold, "memberId": m2},
             {"badgeId": gold, "memberId": m1},
             {"badgeId": uuid::Uuid::new_v4().to_string(), "memberId": m1},
-            {"badgeId": silver, "memberId": "bad"},
             {"badgeId": silver, "memberId": m1},
             {"badgeId": silver, "memberId": m1},
-            "not an object",
         ]);
         let reply = app
             .call(
@@ -215,17 +214,15 @@ backend_test!(
                 (0, true, "".into()),
                 (1, false, "ALREADY_EXISTS".into()),
                 (2, false, "BADGE_NOT_FOUND".into()),
-                (3, false, "INVALID_ARGUMENT".into()),
-                (4, true, "".into()),
-                (5, false, "ALREADY_EXISTS".into()),
-                (6, false, "INVALID_ARGUMENT".into()),
+                (3, true, "".into()),
+                (4, false, "ALREADY_EXISTS".into()),
             ]
         );
         assert_eq!(results[0]["item"]["memberId"], m2);
         assert_eq!(results[0]["itemMetadata"]["id"], results[0]["item"]["id"]);
         assert_eq!(
             body["bulkActionMetadata"],
-            json!({"totalSuccesses": 2, "totalFailures": 5, "undetailedFailures": 0})
+            json!({"totalSuccesses": 2, "totalFailures": 3, "undetailedFailures": 0})
         );
         assert_eq!(holders(&app, &site, &gold).await.len(), 2);
         assert_eq!(holders(&app, &site, &silver).await.len(), 1);
@@ -244,6 +241,41 @@ backend_test!(
             no_entity.ok()["results"][0].get("item").is_none(),
             "returnEntity defaults to false"
         );
+    }
+);
+
+backend_test!(
+    bulk_create_refuses_a_malformed_item_whole,
+    |backend| async move {
+        let app = TestApp::new(backend).await;
+        let site = app.site(&[MANAGE]).await;
+        let gold = badge(&app, &site, "Gold").await;
+        let good = json!({"badgeId": gold, "memberId": member()});
+        // Each breaks the declared format (`@format GUID`, `@requiredField`):
+        // the call is refused with 400 naming the item's field, and the good
+        // items beside it are not applied.
+        let cases = [
+            (json!({"badgeId": gold, "memberId": "bob"}), "badgeAssignments[1].memberId"),
+            (json!({"badgeId": "bob", "memberId": member()}), "badgeAssignments[1].badgeId"),
+            (json!({"memberId": member()}), "badgeAssignments[1].badgeId"),
+            (json!({"badgeId": gold}), "badgeAssignments[1].memberId"),
+            (json!({"badgeId": gold, "memberId": 7}), "badgeAssignments[1].memberId"),
+            (json!("not an object"), "badgeAssignments[1]"),
+        ];
+        for (bad, field) in cases {
+            let reply = app
+                .call(
+                    &site,
+                    "POST",
+                    &format!("{BULK}/create"),
+                    Some(json!({"badgeAssignments": [good, bad, good]})),
+                )
+                .await;
+            reply.expect(400, "INVALID_ARGUMENT");
+            assert_eq!(reply.violated_fields(), [field], "{bad}");
+        }
+        assert!(holders(&app, &site, &gold).await.is_empty());
+        assert_eq!(member_count(&app, &site, &gold).await, 0);
     }
 );
 
@@ -299,6 +331,29 @@ backend_test!(bulk_delete_reports_each_id, |backend| async move {
             Some(json!({"badgeAssignmentIds": [a, unknown, "bad", b]})),
         )
         .await;
+    // `badgeAssignmentIds` are `@format GUID`: a malformed one refuses the call, deleting nothing.
+    reply.expect(400, "INVALID_ARGUMENT");
+    assert_eq!(reply.violated_fields(), ["badgeAssignmentIds[2]"]);
+    assert_eq!(holders(&app, &site, &gold).await.len(), 2);
+    let tags = app
+        .call(
+            &site,
+            "POST",
+            &format!("{BULK}/bulk-update-tags"),
+            Some(json!({"ids": [a, 5], "assignTags": {"tags": {"tagIds": ["x"]}}})),
+        )
+        .await;
+    tags.expect(400, "INVALID_ARGUMENT");
+    assert_eq!(tags.violated_fields(), ["ids[1]"]);
+
+    let reply = app
+        .call(
+            &site,
+            "POST",
+            &format!("{BULK}/delete"),
+            Some(json!({"badgeAssignmentIds": [a, unknown, b]})),
+        )
+        .await;
     let body = reply.ok();
     let codes: Vec<&str> = body["results"]
         .as_array()
@@ -306,7 +361,7 @@ backend_test!(bulk_delete_reports_each_id, |backend| async move {
         .iter()
         .map(|r| r["itemMetadata"]["error"]["code"].as_str().unwrap_or("ok"))
         .collect();
-    assert_eq!(codes, ["ok", "NOT_FOUND", "INVALID_ARGUMENT", "ok"]);
+    assert_eq!(codes, ["ok", "NOT_FOUND", "ok"]);
     assert_eq!(body["results"][0]["itemMetadata"]["id"], a);
     assert_eq!(body["bulkActionMetadata"]["totalSuccesses"], 2);
     assert!(holders(&app, &site, &gold).await.is_empty());
