@@ -822,14 +822,22 @@ fn starts_with_is_a_case_insensitive_range() {
         range,
         &[text("100%"), text("100&")],
     );
-    badge_sql_is(json!({"title": {"$startsWith": "a_B"}}), range, &[text("a_b"), text("a_c")]);
+    badge_sql_is(
+        json!({"title": {"$startsWith": "a_B"}}),
+        range,
+        &[text("a_b"), text("a_c")],
+    );
     badge_sql_is(
         json!({"title": {"$startsWith": "ÉTÉ "}}),
         range,
         &[text("été "), text("été!")],
     );
     // Σ folds to σ wherever it stands.
-    badge_sql_is(json!({"title": {"$startsWith": "ΟΔΟΣ"}}), range, &[text("οδοσ"), text("οδοτ")]);
+    badge_sql_is(
+        json!({"title": {"$startsWith": "ΟΔΟΣ"}}),
+        range,
+        &[text("οδοσ"), text("οδοτ")],
+    );
     // The empty prefix matches every badge; one with no text above it has no upper end.
     badge_sql_is(json!({"title": {"$startsWith": ""}}), "(title_folded IS NOT NULL)", &[]);
     badge_sql_is(

@@ -27,7 +27,6 @@ backend_test!(create_fills_defaults_and_reads_back, |backend| async move {
         .call(&site, "GET", &format!("/badges/v4/badges/{id}?badgeId={id}"), None)
         .await;
     assert_eq!(read.ok()["badge"], badge);
-
 });
 
 backend_test!(
@@ -37,13 +36,15 @@ backend_test!(
         let site = app.site(&[MANAGE]).await;
         // The SDK marks `backgroundColor` and `textColor` required, so V4 answers 400 naming each.
         let bare = app
-            .call(&site, "POST", "/badges/v4/badges", Some(json!({"badge": {"title": "Plain"}})))
+            .call(
+                &site,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Plain"}})),
+            )
             .await;
         bare.expect(400, "INVALID_ARGUMENT");
-        assert_eq!(
-            bare.violated_fields(),
-            ["badge.backgroundColor", "badge.textColor"]
-        );
+        assert_eq!(bare.violated_fields(), ["badge.backgroundColor", "badge.textColor"]);
         let no_text = app
             .call(
                 &site,
@@ -61,7 +62,12 @@ backend_test!(
 
         // The older API keeps its documented defaults.
         let legacy = app
-            .call(&site, "POST", "/members/v3/badges", Some(json!({"badge": {"title": "Plain"}})))
+            .call(
+                &site,
+                "POST",
+                "/members/v3/badges",
+                Some(json!({"badge": {"title": "Plain"}})),
+            )
             .await;
         let legacy = &legacy.ok()["badge"];
         assert_eq!(legacy["backgroundColor"], "#796EFF");

@@ -14,8 +14,7 @@ use crate::api::paging::query_metadata;
 use crate::api::projection::Projection;
 use crate::api::AppState;
 use crate::domain::{
-    AssignmentId, BadgeAssignment, BadgeId, FieldViolation, Job, JobId, MemberId, NewAssignment, Scope,
-    TagIds, Tags,
+    AssignmentId, BadgeAssignment, BadgeId, FieldViolation, Job, JobId, MemberId, NewAssignment, Scope, TagIds, Tags,
 };
 use crate::query::{parse_filter, parse_query, PageLimits, ASSIGNMENTS};
 use crate::service::assignments::{Assignments, ItemError, MAX_BULK_ITEMS};
@@ -384,7 +383,11 @@ fn bulk_ids(body: &Map<String, Value>, name: &str) -> Result<Vec<AssignmentId>, 
     let mut f = Fields::new(body, "");
     let ids = f.guid_list(name, 1, MAX_BULK_ITEMS);
     f.finish()?;
-    Ok(ids.unwrap_or_default().into_iter().map(AssignmentId::from_uuid).collect())
+    Ok(ids
+        .unwrap_or_default()
+        .into_iter()
+        .map(AssignmentId::from_uuid)
+        .collect())
 }
 
 /// Lines the answers of a call on `ids` up with them, one result per id.
