@@ -3,12 +3,14 @@
 //! differences between the two kept in [`connect`] (pools, pragmas,
 //! migrations) and in the query compiler's [`Dialect`].
 
-mod assignment_insert;
 mod assignments;
 mod badges;
 mod connect;
+mod jobs;
 mod keys;
 mod rows;
+mod sites;
+mod sql;
 mod sql_store;
 
 use async_trait::async_trait;
