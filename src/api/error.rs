@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::diagnostics::describe;
 use crate::domain::FieldViolation;
 use crate::query::QueryError;
 use crate::service::auth::AuthError;
@@ -115,7 +116,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             match &self.cause {
-                Some(cause) => tracing::error!(code = self.code, error = format!("{cause:#}"), "request failed"),
+                Some(cause) => tracing::error!(code = self.code, error = %describe(cause), "request failed"),
                 None => tracing::error!(code = self.code, message = %self.message, "request failed"),
             }
         } else {

@@ -76,8 +76,7 @@ impl SqlStore {
                     " ORDER BY {} LIMIT {limit} OFFSET {offset}",
                     compile_order(&query.sort, false)
                 ));
-                let rows = statement(&text).fetch_all(&self.read)
-                    .await?;
+                let rows = statement(&text).fetch_all(&self.read).await?;
                 // A short first page is its own count; otherwise count the filter.
                 let total = if *offset == 0 && rows.len() < *limit as usize {
                     rows.len() as u64
@@ -102,8 +101,7 @@ impl SqlStore {
                     compile_order(&query.sort, *backward),
                     u64::from(*limit) + 1
                 ));
-                let mut rows = statement(&text).fetch_all(&self.read)
-                    .await?;
+                let mut rows = statement(&text).fetch_all(&self.read).await?;
                 let more = rows.len() > *limit as usize;
                 rows.truncate(*limit as usize);
                 if *backward {

@@ -92,7 +92,10 @@ impl SqlStore {
             .iter()
             .all(|(_, a)| a.tags.public.is_empty() && a.tags.private.is_empty());
         let (inserted, locked) = if self.dialect == Dialect::Sqlite && untagged {
-            (self.insert_untagged_sqlite(site, site_pk, sql, params, ids).await?, None)
+            (
+                self.insert_untagged_sqlite(site, site_pk, sql, params, ids).await?,
+                None,
+            )
         } else {
             self.insert_in_transaction(site, site_pk, &sql, &params, &pending, &badge_ids, ids)
                 .await?

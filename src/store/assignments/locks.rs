@@ -34,7 +34,9 @@ impl SqlStore {
         let mut text = SqlText::new();
         let site = text.bind(SqlParam::Blob(site.to_bytes()));
         let ids = text.bind_list(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
-        text.push(&format!("SELECT id FROM badges WHERE site_id = {site} AND id IN ({ids}){lock}"));
+        text.push(&format!(
+            "SELECT id FROM badges WHERE site_id = {site} AND id IN ({ids}){lock}"
+        ));
         statement(&text)
             .fetch_all(&mut *conn)
             .await?
