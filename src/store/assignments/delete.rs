@@ -1,9 +1,8 @@
 //! Removing assignments: by id, by badge and members, and all of a badge.
 
-use std::collections::HashMap;
-
 use sqlx::AnyConnection;
 
+use super::{in_asked_order, of_site_by_id};
 use crate::domain::{AssignmentId, BadgeAssignment, BadgeId, MemberId, SiteId};
 use crate::query::{SqlParam, SqlText};
 use crate::store::rows::{self, ASSIGNMENT_COLUMNS};
@@ -26,18 +25,15 @@ impl SqlStore {
         let mut tx = self.write.begin().await?;
         self.lock_badges_of(&mut tx, site, site_pk, ids).await?;
         let mut text = SqlText::new();
-        let site_param = text.bind(SqlParam::Int(site_pk));
-        let id_list = text.bind_list(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
+        let named = of_site_by_id(&mut text, site_pk, ids);
         text.push(&format!(
-            "DELETE FROM badge_assignments WHERE site_pk = {site_param} AND id IN ({id_list}) \
-             RETURNING {ASSIGNMENT_COLUMNS}"
+            "DELETE FROM badge_assignments WHERE {named} RETURNING {ASSIGNMENT_COLUMNS}"
         ));
         let deleted = statement(&text).fetch_all(&mut *tx).await?;
         let deleted: Vec<BadgeAssignment> = deleted.iter().map(rows::assignment).collect::<StoreResult<_>>()?;
         Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
         tx.commit().await?;
-        let by_id: HashMap<AssignmentId, BadgeAssignment> = deleted.into_iter().map(|a| (a.id, a)).collect();
-        Ok(ids.iter().map(|id| by_id.get(id).cloned()).collect())
+        Ok(in_asked_order(ids, deleted))
     }
 
     /// Removes the badge from these members; returns the assignments removed.

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
+use super::of_site_by_id;
 use crate::domain::{AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, NewAssignment, SiteId, Timestamp};
 use crate::query::{Dialect, SqlParam, SqlText};
 use crate::store::rows::{self, tags_json};
@@ -224,11 +225,8 @@ impl SqlStore {
             return Ok(ids.into_iter().collect());
         }
         let mut text = SqlText::new();
-        let site_param = text.bind(SqlParam::Int(site_pk));
-        let id_list = text.bind_list(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
-        text.push(&format!(
-            "SELECT id FROM badge_assignments WHERE site_pk = {site_param} AND id IN ({id_list})"
-        ));
+        let named = of_site_by_id(&mut text, site_pk, &ids);
+        text.push(&format!("SELECT id FROM badge_assignments WHERE {named}"));
         statement(&text)
             .fetch_all(&mut *conn)
             .await?

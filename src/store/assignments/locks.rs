@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
+use super::of_site_by_id;
 use crate::domain::{AssignmentId, BadgeId, SiteId};
 use crate::query::{Dialect, SqlParam, SqlText};
 use crate::store::rows;
@@ -57,10 +58,9 @@ impl SqlStore {
             return Ok(());
         }
         let mut text = SqlText::new();
-        let site_param = text.bind(SqlParam::Int(site_pk));
-        let ids = text.bind_list(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
+        let named = of_site_by_id(&mut text, site_pk, ids);
         text.push(&format!(
-            "SELECT DISTINCT badge_id FROM badge_assignments WHERE site_pk = {site_param} AND id IN ({ids})"
+            "SELECT DISTINCT badge_id FROM badge_assignments WHERE {named}"
         ));
         let mut badges: Vec<BadgeId> = statement(&text)
             .fetch_all(&mut *conn)

@@ -1,11 +1,10 @@
 //! Changing the tags of assignments, by id or by filter. (The tag index rows
 //! follow through a trigger.)
 
-use std::collections::HashMap;
-
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
+use super::{in_asked_order, of_site_by_id};
 use crate::domain::{AssignmentId, BadgeAssignment, Job, JobId, SiteId, Tags, Timestamp};
 use crate::query::{compile_filter, Filter, SqlParam, SqlText, ASSIGNMENTS};
 use crate::store::rows::{self, tags_json, ASSIGNMENT_COLUMNS};
@@ -29,16 +28,14 @@ impl SqlStore {
         }
         let mut tx = self.write.begin().await?;
         let mut text = SqlText::new();
-        let site_param = text.bind(SqlParam::Int(site_pk));
-        let id_list = text.bind_list(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
+        let named = of_site_by_id(&mut text, site_pk, ids);
         text.push(&format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE site_pk = {site_param} AND id IN ({id_list})"
+            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE {named}"
         ));
         let found = statement(&text).fetch_all(&mut *tx).await?;
         let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
         tx.commit().await?;
-        let by_id: HashMap<AssignmentId, BadgeAssignment> = updated.into_iter().map(|a| (a.id, a)).collect();
-        Ok(ids.iter().map(|id| by_id.get(id).cloned()).collect())
+        Ok(in_asked_order(ids, updated))
     }
 
     /// Re-tags every assignment the filter matches, in one transaction, and
