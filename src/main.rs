@@ -17,7 +17,8 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("insignia: {e:#}");
+            // Once, with every cause, and never a database password.
+            eprintln!("insignia: {}", insignia::diagnostics::describe(&e));
             ExitCode::FAILURE
         }
     }

@@ -42,7 +42,10 @@ backend_test!(text_sorts_by_code_point_and_filters_are_exact, |backend| async mo
     };
     let cases = [
         // `$startsWith` ignores case (Unicode simple case folding); the others do not.
-        (json!({"title": {"$startsWith": "a"}}), vec!["Apple pie", "a%b", "apple"]),
+        (
+            json!({"title": {"$startsWith": "a"}}),
+            vec!["Apple pie", "a%b", "apple"],
+        ),
         (json!({"title": {"$startsWith": "APPLE"}}), vec!["Apple pie", "apple"]),
         (json!({"title": {"$startsWith": "éCL"}}), vec!["Éclair"]),
         (json!({"title": {"$startsWith": "_"}}), vec!["_under"]),
