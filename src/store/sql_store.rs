@@ -54,21 +54,7 @@ impl SqlStore {
         site: (&str, SqlParam),
         query: &Query,
     ) -> StoreResult<(Vec<AnyRow>, Page<()>)> {
-        let key_columns: Vec<String> = query
-            .sort
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{} AS k{i}", k.field.column))
-            .collect();
-        let mut text = SqlText::new();
-        let (site_column, site_value) = site;
-        let site_param = text.bind(site_value);
-        text.push(&format!(
-            "SELECT {columns}, {} FROM {from} WHERE {site_column} = {site_param} AND ",
-            key_columns.join(", ")
-        ));
-        compile_filter(self.dialect, entity, &query.filter, &mut text);
-
+        let mut text = self.page_select(entity, from, columns, site, query);
         match &query.paging {
             Paging::Offset { limit, offset } => {
                 let where_text = text.clone();
@@ -125,6 +111,65 @@ impl SqlStore {
                 Ok((rows, page))
             }
         }
+    }
+
+    /// `SELECT columns, sort keys FROM from WHERE site AND filter`: how every
+    /// page of a query starts.
+    fn page_select(
+        &self,
+        entity: &Entity,
+        from: &str,
+        columns: &str,
+        site: (&str, SqlParam),
+        query: &Query,
+    ) -> SqlText {
+        let key_columns: Vec<String> = query
+            .sort
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{} AS k{i}", k.field.column))
+            .collect();
+        let mut text = SqlText::new();
+        let (site_column, site_value) = site;
+        let site_param = text.bind(site_value);
+        text.push(&format!(
+            "SELECT {columns}, {} FROM {from} WHERE {site_column} = {site_param} AND ",
+            key_columns.join(", ")
+        ));
+        compile_filter(self.dialect, entity, &query.filter, &mut text);
+        text
+    }
+
+    /// The database's plan for the first cursor page of `query`, one line per
+    /// step, for checking which index answers it. On PostgreSQL sequential
+    /// and bitmap scans are ruled out for the question, so the plan is the
+    /// one a large table would get, which a small one cannot show.
+    pub(super) async fn first_page_plan(
+        &self,
+        entity: &Entity,
+        from: &str,
+        columns: &str,
+        site: (&str, SqlParam),
+        query: &Query,
+    ) -> StoreResult<Vec<String>> {
+        let mut text = self.page_select(entity, from, columns, site, query);
+        text.push(&format!(" ORDER BY {} LIMIT 51", compile_order(&query.sort, false)));
+        let mut tx = self.read.begin().await?;
+        let (explain, column) = match self.dialect {
+            Dialect::Sqlite => ("EXPLAIN QUERY PLAN", "detail"),
+            Dialect::Postgres => {
+                for setting in ["enable_seqscan", "enable_bitmapscan"] {
+                    sqlx::query(&format!("SET LOCAL {setting} = off"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ("EXPLAIN", "QUERY PLAN")
+            }
+        };
+        let sql = format!("{explain} {}", text.sql);
+        let rows = bind_all(sqlx::query(&sql), &text.params).fetch_all(&mut *tx).await?;
+        tx.rollback().await?;
+        rows.iter().map(|row| Ok(row.try_get::<String, _>(column)?)).collect()
     }
 
     /// Counts the rows of a filtered SELECT (used as a sub-query so both share one WHERE).

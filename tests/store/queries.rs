@@ -225,3 +225,42 @@ backend_test!(assignment_keyset_paging_and_filters, |backend| async move {
         .collect();
     assert_eq!(held, HashSet::from([gold.id, silver.id]));
 });
+
+backend_test!(the_default_assignment_order_is_one_index_range, |backend| async move {
+    let (db, store) = open(backend).await;
+    let store = store.as_ref();
+    let site = site();
+    let gold = badge(store, site, "Gold").await;
+    let someone = member();
+    assign(store, site, gold.id, someone).await;
+    // Newest first, whole site, holders of a badge, badges of a member:
+    // each first page is read backwards along one index, with no sort step.
+    let cases = [
+        (json!({}), "badge_assignments_site_created"),
+        (
+            json!({"badgeId": gold.id.to_string()}),
+            "badge_assignments_badge_created",
+        ),
+        (
+            json!({"memberId": someone.as_uuid().to_string()}),
+            "badge_assignments_member_created",
+        ),
+    ];
+    for (filter, index) in cases {
+        let q = query(&ASSIGNMENTS, json!({"filter": filter, "cursorPaging": {"limit": 50}}));
+        let plan = db.store.assignment_page_plan(site, &q).await.unwrap().join("\n");
+        match backend {
+            crate::common::Backend::Sqlite => {
+                assert!(plan.contains(&format!("USING INDEX {index} ")), "{filter}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{filter} sorts: {plan}");
+            }
+            crate::common::Backend::Postgres => {
+                assert!(
+                    plan.contains(&format!("Scan Backward using {index} ")),
+                    "{filter}: {plan}"
+                );
+                assert!(!plan.contains("Sort"), "{filter} sorts: {plan}");
+            }
+        }
+    }
+});
