@@ -9,11 +9,16 @@ async fn query(app: &TestApp, site: &Site, q: Value) -> crate::helpers::Reply {
 }
 
 fn titles(reply: &Value) -> Vec<String> {
+    badge_strings(reply, "title")
+}
+
+/// One text field of each badge of a query reply, in order.
+fn badge_strings(reply: &Value, field: &str) -> Vec<String> {
     reply["badges"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| b["title"].as_str().unwrap().to_owned())
+        .map(|b| b[field].as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -351,12 +356,7 @@ backend_test!(fields_project_each_returned_item, |backend| async move {
 
 /// The reply's badge ids.
 fn ids_of(reply: &Value) -> Vec<String> {
-    reply["badges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["id"].as_str().unwrap().to_owned())
-        .collect()
+    badge_strings(reply, "id")
 }
 
 backend_test!(every_declared_field_filters_and_sorts, |backend| async move {
@@ -458,12 +458,7 @@ backend_test!(every_declared_field_filters_and_sorts, |backend| async move {
         .collect();
     assert_eq!(flags, [true, true, false, false]);
     let by_slug = query(&app, &site, sorted("slug", "DESC")).await;
-    let slugs: Vec<String> = by_slug.ok()["badges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["slug"].as_str().unwrap().to_owned())
-        .collect();
+    let slugs = badge_strings(by_slug.ok(), "slug");
     let mut expected_slugs = slugs.clone();
     expected_slugs.sort_by(|a, b| b.cmp(a));
     assert_eq!(slugs, expected_slugs);
