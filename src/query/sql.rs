@@ -5,7 +5,7 @@
 use super::ast::{Filter, Op, Order, SortKey, Value};
 use super::fields::{Entity, Field, Kind};
 use super::prefix::{guid_range, text_upper_bound};
-use crate::domain::fold_case;
+use crate::domain::{fold_case, unfolded_bounds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -186,15 +186,25 @@ fn starts_with(field: &Field, prefix: &str, out: &mut SqlText) -> String {
         return "1=0".into();
     };
     let low = fold_case(prefix);
+    if low.is_empty() {
+        return format!("({column} IS NOT NULL)");
+    }
+    // The same rows bounded on the text itself too: with that, an index in
+    // the text's own order reads them in that order, so a `title ASC` page
+    // stops after a page of rows instead of walking every title before them.
+    let (unfolded_low, unfolded_high) = unfolded_bounds(&low);
     let high = text_upper_bound(&low);
+    let folded = text_range(column, low, high, out);
+    let unfolded = text_range(field.column, unfolded_low, text_upper_bound(&unfolded_high), out);
+    format!("({folded} AND {unfolded})")
+}
+
+/// `low <= column < high` (no upper end when `high` is `None`).
+fn text_range(column: &str, low: String, high: Option<String>, out: &mut SqlText) -> String {
+    let low = out.bind(SqlParam::Text(low));
     match high {
-        _ if low.is_empty() => format!("({column} IS NOT NULL)"),
-        Some(high) => format!(
-            "({column} >= {} AND {column} < {})",
-            out.bind(SqlParam::Text(low)),
-            out.bind(SqlParam::Text(high))
-        ),
-        None => format!("({column} >= {})", out.bind(SqlParam::Text(low))),
+        Some(high) => format!("{column} >= {low} AND {column} < {}", out.bind(SqlParam::Text(high))),
+        None => format!("{column} >= {low}"),
     }
 }
 

@@ -720,11 +720,12 @@ fn every_comparison_operator_compiles_to_bound_sql() {
     badge_sql_is(json!({"title": null}), "(title IS NULL)", &[]);
     badge_sql_is(json!({"title": {"$eq": null}}), "(title IS NULL)", &[]);
     badge_sql_is(json!({"title": {"$ne": null}}), "(title IS NOT NULL)", &[]);
-    // A case-insensitive prefix is a range of the folded copy.
+    // A case-insensitive prefix is a range of the folded copy, and the
+    // range of the text itself that holds every case of it.
     badge_sql_is(
         json!({"title": {"$startsWith": "Go"}}),
-        "(title_folded >= $1 AND title_folded < $2)",
-        &[text("go"), text("gp")],
+        "(title_folded >= $1 AND title_folded < $2 AND title >= $3 AND title < $4)",
+        &[text("go"), text("gp"), text("GO"), text("gp")],
     );
     badge_sql_is(
         json!({"description": {"$isEmpty": true}}),
@@ -815,45 +816,46 @@ fn each_field_binds_its_stored_form() {
 
 #[test]
 fn starts_with_is_a_case_insensitive_range() {
-    let range = "(title_folded >= $1 AND title_folded < $2)";
+    let range = "(title_folded >= $1 AND title_folded < $2 AND title >= $3 AND title < $4)";
     // LIKE's wildcards are ordinary characters in a range.
     badge_sql_is(
         json!({"title": {"$startsWith": "100%"}}),
         range,
-        &[text("100%"), text("100&")],
+        &[text("100%"), text("100&"), text("100%"), text("100&")],
     );
     badge_sql_is(
         json!({"title": {"$startsWith": "a_B"}}),
         range,
-        &[text("a_b"), text("a_c")],
+        &[text("a_b"), text("a_c"), text("A_B"), text("a_c")],
     );
     badge_sql_is(
         json!({"title": {"$startsWith": "ÉTÉ "}}),
         range,
-        &[text("été "), text("été!")],
+        &[text("été "), text("été!"), text("ÉTÉ "), text("été!")],
     );
-    // Σ folds to σ wherever it stands.
+    // Σ folds to σ wherever it stands; the text itself may hold Σ, σ or ς.
     badge_sql_is(
         json!({"title": {"$startsWith": "ΟΔΟΣ"}}),
         range,
-        &[text("οδοσ"), text("οδοτ")],
+        &[text("οδοσ"), text("οδοτ"), text("ΟΔΟΣ"), text("οδοτ")],
     );
     // The empty prefix matches every badge; one with no text above it has no upper end.
     badge_sql_is(json!({"title": {"$startsWith": ""}}), "(title_folded IS NOT NULL)", &[]);
     badge_sql_is(
         json!({"title": {"$startsWith": "\u{10FFFF}"}}),
-        "(title_folded >= $1)",
-        &[text("\u{10FFFF}")],
+        "(title_folded >= $1 AND title >= $2)",
+        &[text("\u{10FFFF}"), text("\u{10FFFF}")],
     );
     badge_sql_is(
         json!({"slug": {"$startsWith": "it's"}}),
-        "(slug_folded >= $1 AND slug_folded < $2)",
-        &[text("it's"), text("it't")],
+        "(slug_folded >= $1 AND slug_folded < $2 AND slug >= $3 AND slug < $4)",
+        // ſ (long s) folds to s too, so the text range ends after it.
+        &[text("it's"), text("it't"), text("IT'S"), text("it'\u{0180}")],
     );
     badge_sql_is(
         json!({"description": {"$startsWith": "A"}}),
-        "(description_folded >= $1 AND description_folded < $2)",
-        &[text("a"), text("b")],
+        "(description_folded >= $1 AND description_folded < $2 AND description >= $3 AND description < $4)",
+        &[text("a"), text("b"), text("A"), text("b")],
     );
 }
 
@@ -891,8 +893,8 @@ fn values_never_reach_the_sql_text() {
         );
         assert!(!out.sql.contains("DROP"), "{}", out.sql);
         assert!(!out.sql.contains("'1'"), "{}", out.sql);
-        // The prefix is bound twice: the low and the high end of its range.
-        assert_eq!(out.params.len(), 4);
+        // The prefix is bound four times: each end of its folded and unfolded ranges.
+        assert_eq!(out.params.len(), 6);
     }
 }
 
@@ -919,9 +921,11 @@ fn logical_operators_compile_to_parenthesised_sql() {
             {"title": {"$startsWith": "G"}},
             {"$or": [{"slug": {"$ne": "gold"}}, {"$not": {"createdDate": {"$gt": MAY_1}}}]}
         ]}),
-        "((title_folded >= $1 AND title_folded < $2) AND ((slug IS NOT $3) OR (NOT (created_at > $4))))",
-        "((title_folded >= $1 AND title_folded < $2) AND ((slug IS DISTINCT FROM $3) OR (NOT (created_at > $4))))",
-        &[text("g"), text("h"), text("gold"), SqlParam::Int(MAY_1_MS)],
+        "((title_folded >= $1 AND title_folded < $2 AND title >= $3 AND title < $4) AND \
+         ((slug IS NOT $5) OR (NOT (created_at > $6))))",
+        "((title_folded >= $1 AND title_folded < $2 AND title >= $3 AND title < $4) AND \
+         ((slug IS DISTINCT FROM $5) OR (NOT (created_at > $6))))",
+        &[text("g"), text("h"), text("G"), text("h"), text("gold"), SqlParam::Int(MAY_1_MS)],
     );
     // Several operators on one field are one conjunction.
     badge_sql_is(

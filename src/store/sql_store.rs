@@ -62,7 +62,7 @@ impl SqlStore {
                     " ORDER BY {} LIMIT {limit} OFFSET {offset}",
                     compile_order(&query.sort, false)
                 ));
-                let rows = statement(&text).fetch_all(&self.read).await?;
+                let rows = self.query_statement(&text).fetch_all(&self.read).await?;
                 // A short first page is its own count; otherwise count the filter.
                 let total = if *offset == 0 && rows.len() < *limit as usize {
                     rows.len() as u64
@@ -87,7 +87,7 @@ impl SqlStore {
                     compile_order(&query.sort, *backward),
                     u64::from(*limit) + 1
                 ));
-                let mut rows = statement(&text).fetch_all(&self.read).await?;
+                let mut rows = self.query_statement(&text).fetch_all(&self.read).await?;
                 let more = rows.len() > *limit as usize;
                 rows.truncate(*limit as usize);
                 if *backward {
@@ -111,6 +111,17 @@ impl SqlStore {
                 Ok((rows, page))
             }
         }
+    }
+
+    /// A query-language statement, ready to run. On PostgreSQL it is planned
+    /// with its values every time (an unnamed statement, not a cached one):
+    /// how many rows a filter keeps depends on the values (a one-letter
+    /// prefix keeps thousands, a GUID one), and a cached generic plan that
+    /// guesses wrong walks the whole site in sort order instead of reading
+    /// the few rows in range. SQLite's plans do not depend on the values, so
+    /// it keeps its statements prepared.
+    fn query_statement<'q>(&self, text: &'q SqlText) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        statement(text).persistent(self.dialect == Dialect::Sqlite)
     }
 
     /// `SELECT columns, sort keys FROM from WHERE site AND filter`: how every
@@ -176,6 +187,7 @@ impl SqlStore {
     async fn count_matching(&self, where_text: &SqlText) -> StoreResult<u64> {
         let sql = format!("SELECT COUNT(*) AS n FROM ({}) AS filtered", where_text.sql);
         let row = bind_all(sqlx::query(&sql), &where_text.params)
+            .persistent(self.dialect == Dialect::Sqlite)
             .fetch_one(&self.read)
             .await?;
         let n: i64 = row.try_get("n")?;
