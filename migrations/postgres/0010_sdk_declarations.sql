@@ -7,8 +7,11 @@
 ALTER TABLE badges ADD COLUMN title_folded TEXT COLLATE "C";
 ALTER TABLE badges ADD COLUMN slug_folded TEXT COLLATE "C";
 ALTER TABLE badges ADD COLUMN description_folded TEXT COLLATE "C";
-CREATE INDEX badges_site_title_folded ON badges (site_id, title_folded, id);
-CREATE INDEX badges_site_slug_folded ON badges (site_id, slug_folded, id);
+-- The text itself rides along in the index: a prefix query also bounds it
+-- (by every case of the prefix), and counting a prefix's matches for an
+-- offset page then needs no table row.
+CREATE INDEX badges_site_title_folded ON badges (site_id, title_folded, title, id);
+CREATE INDEX badges_site_slug_folded ON badges (site_id, slug_folded, slug, id);
 
 -- Assignments are listed newest first by default. The holders index
 -- (site_pk, badge_id, created_at, id) answers "holders of a badge" read

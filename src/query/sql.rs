@@ -67,28 +67,68 @@ impl SqlText {
 
 /// Appends the filter as one parenthesised boolean expression.
 pub fn compile_filter(dialect: Dialect, entity: &Entity, filter: &Filter, out: &mut SqlText) {
-    let expr = expression(dialect, entity, filter, out);
+    compile_filter_for_order(dialect, entity, filter, None, out);
+}
+
+/// The same, for rows read in the order of `leading` (the first sort key's
+/// field): a case-insensitive prefix on that field also bounds the text
+/// itself, so the index in that order can answer the page. Other prefixes
+/// keep to the folded range alone, whose row count the planners estimate
+/// well (two ranges on one text make PostgreSQL guess far too few rows).
+pub fn compile_filter_for_order(
+    dialect: Dialect,
+    entity: &Entity,
+    filter: &Filter,
+    leading: Option<&Field>,
+    out: &mut SqlText,
+) {
+    let compiler = Compiler {
+        dialect,
+        entity,
+        leading,
+    };
+    let expr = compiler.expression(filter, out);
     out.push(&expr);
 }
 
-fn expression(dialect: Dialect, entity: &Entity, filter: &Filter, out: &mut SqlText) -> String {
-    match filter {
-        Filter::All => "1=1".into(),
-        Filter::And(parts) if parts.is_empty() => "1=1".into(),
-        Filter::Or(parts) if parts.is_empty() => "1=0".into(),
-        Filter::And(parts) => join(dialect, entity, parts, " AND ", out),
-        Filter::Or(parts) => join(dialect, entity, parts, " OR ", out),
-        Filter::Not(inner) => format!("(NOT {})", expression(dialect, entity, inner, out)),
-        Filter::Compare { field, op, value } => compare(dialect, entity, field, *op, value, out),
+struct Compiler<'a> {
+    dialect: Dialect,
+    entity: &'a Entity,
+    leading: Option<&'a Field>,
+}
+
+impl Compiler<'_> {
+    fn expression(&self, filter: &Filter, out: &mut SqlText) -> String {
+        match filter {
+            Filter::All => "1=1".into(),
+            Filter::And(parts) if parts.is_empty() => "1=1".into(),
+            Filter::Or(parts) if parts.is_empty() => "1=0".into(),
+            Filter::And(parts) => self.join(parts, " AND ", out),
+            Filter::Or(parts) => self.join(parts, " OR ", out),
+            Filter::Not(inner) => format!("(NOT {})", self.expression(inner, out)),
+            Filter::Compare { field, op, value } => {
+                let in_order = self.leading.is_some_and(|l| std::ptr::eq(l, *field));
+                compare(self.dialect, self.entity, field, *op, value, in_order, out)
+            }
+        }
+    }
+
+    fn join(&self, parts: &[Filter], sep: &str, out: &mut SqlText) -> String {
+        let inner: Vec<String> = parts.iter().map(|p| self.expression(p, out)).collect();
+        format!("({})", inner.join(sep))
     }
 }
 
-fn join(dialect: Dialect, entity: &Entity, parts: &[Filter], sep: &str, out: &mut SqlText) -> String {
-    let inner: Vec<String> = parts.iter().map(|p| expression(dialect, entity, p, out)).collect();
-    format!("({})", inner.join(sep))
-}
-
-fn compare(dialect: Dialect, entity: &Entity, field: &Field, op: Op, value: &Value, out: &mut SqlText) -> String {
+/// One comparison; `in_order` when the rows are read in this field's order.
+fn compare(
+    dialect: Dialect,
+    entity: &Entity,
+    field: &Field,
+    op: Op,
+    value: &Value,
+    in_order: bool,
+    out: &mut SqlText,
+) -> String {
     let column = field.column;
     if let Kind::TagSet {
         table,
@@ -160,7 +200,7 @@ fn compare(dialect: Dialect, entity: &Entity, field: &Field, op: Op, value: &Val
             _ => format!("({column} IS NULL)"),
         },
         Op::StartsWith => match value {
-            Value::Text(prefix) => starts_with(field, prefix, out),
+            Value::Text(prefix) => starts_with(field, prefix, in_order, out),
             _ => "1=0".into(),
         },
         Op::HasSome | Op::HasAll => "1=0".into(),
@@ -169,8 +209,9 @@ fn compare(dialect: Dialect, entity: &Entity, field: &Field, op: Op, value: &Val
 
 /// A case-insensitive prefix as a range of an index: text fields compare
 /// their folded copy with the folded prefix; GUIDs compare their bytes with
-/// the range of GUIDs whose text starts with the prefix.
-fn starts_with(field: &Field, prefix: &str, out: &mut SqlText) -> String {
+/// the range of GUIDs whose text starts with the prefix. `in_order`: the
+/// rows are read in this text's order, so bound the text itself too.
+fn starts_with(field: &Field, prefix: &str, in_order: bool, out: &mut SqlText) -> String {
     if field.kind == Kind::Guid {
         let column = field.column;
         return match guid_range(prefix) {
@@ -189,12 +230,16 @@ fn starts_with(field: &Field, prefix: &str, out: &mut SqlText) -> String {
     if low.is_empty() {
         return format!("({column} IS NOT NULL)");
     }
-    // The same rows bounded on the text itself too: with that, an index in
-    // the text's own order reads them in that order, so a `title ASC` page
-    // stops after a page of rows instead of walking every title before them.
     let (unfolded_low, unfolded_high) = unfolded_bounds(&low);
     let high = text_upper_bound(&low);
     let folded = text_range(column, low, high, out);
+    if !in_order {
+        return format!("({folded})");
+    }
+    // The same rows bounded on the text itself: an index in the text's own
+    // order reads them in that order, so a `title ASC` page stops after a
+    // page of rows instead of sorting every match (or, on PostgreSQL,
+    // walking every title before the prefix).
     let unfolded = text_range(field.column, unfolded_low, text_upper_bound(&unfolded_high), out);
     format!("({folded} AND {unfolded})")
 }

@@ -10,8 +10,8 @@ use crate::domain::{
     NewBadge, OrderChange, SiteId, Tags,
 };
 use crate::query::{
-    compile_filter, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam, SqlText,
-    Value,
+    compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
+    SqlText, Value,
 };
 
 /// The SQL store, for SQLite and PostgreSQL alike.
@@ -147,7 +147,8 @@ impl SqlStore {
             "SELECT {columns}, {} FROM {from} WHERE {site_column} = {site_param} AND ",
             key_columns.join(", ")
         ));
-        compile_filter(self.dialect, entity, &query.filter, &mut text);
+        let leading = query.sort.first().map(|key| key.field);
+        compile_filter_for_order(self.dialect, entity, &query.filter, leading, &mut text);
         text
     }
 
