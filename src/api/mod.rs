@@ -2,7 +2,7 @@
 //! are thin: extract, call one service function, serialise.
 
 pub mod auth;
-mod badge_input;
+pub(crate) mod badge_input;
 pub mod error;
 pub mod json;
 mod paging;
@@ -11,6 +11,7 @@ pub mod v3;
 pub mod v4;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, Request, StatusCode};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Signs query cursors; shared by every instance on one database.
     pub cursor_secret: Arc<[u8]>,
+    /// How long an admin page sign-in lasts.
+    pub admin_session_ttl: Duration,
 }
 
 impl AppState {
@@ -42,7 +45,13 @@ impl AppState {
         Ok(Self {
             store,
             cursor_secret: secret.into(),
+            admin_session_ttl: crate::service::admin_sessions::DEFAULT_SESSION_TTL,
         })
+    }
+
+    pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
+        self.admin_session_ttl = ttl;
+        self
     }
 }
 
@@ -53,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v4::badges::routes())
         .merge(v4::assignments::routes())
         .merge(v3::routes())
+        .merge(crate::web::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)

@@ -1,7 +1,4 @@
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use super::token::{hash_secret, SecretToken};
 
 /// The prefix of every key, so a leaked key is easy to recognise in logs and scanners.
 const KEY_PREFIX: &str = "insg_";
@@ -14,19 +11,14 @@ pub struct GeneratedKey {
     pub id: String,
 }
 
-/// 256 random bits; with that much entropy a plain SHA-256 is a safe
-/// stored form (no password-style stretching is needed).
 pub fn generate_api_key() -> GeneratedKey {
-    let mut raw = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut raw);
-    let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
-    let hash = hash_api_key(&secret);
+    let SecretToken { secret, hash } = SecretToken::generate(KEY_PREFIX);
     let id = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
     GeneratedKey { secret, hash, id }
 }
 
 pub fn hash_api_key(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
+    hash_secret(secret)
 }
 
 #[cfg(test)]

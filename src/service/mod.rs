@@ -1,6 +1,8 @@
 //! Use cases. The API layers (V4 and the older V3) call these; business
 //! rules live here and in `domain`, never in handlers.
 
+pub mod admin_sessions;
+pub mod api_keys;
 pub mod assignments;
 pub mod badges;
 
