@@ -13,6 +13,7 @@ fn head(title: &str) -> Markup {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
+            link rel="icon" href="data:,";
             title { (title) " · Insignia admin" }
             link rel="stylesheet" href="/admin/assets/admin.css";
             script src="/admin/assets/admin.js" defer {}

@@ -188,5 +188,6 @@ pub async fn move_badge(
         "down" => "down",
         _ => "drag",
     };
-    Ok(Redirect::to(&format!("/admin/badges?page={page}&moved={id}&dir={dir}#badge-{id}")).into_response())
+    // No #fragment: jumping to one would take focus away from the button the script focuses.
+    Ok(Redirect::to(&format!("/admin/badges?page={page}&moved={id}&dir={dir}")).into_response())
 }
