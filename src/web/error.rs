@@ -34,8 +34,7 @@ impl WebError {
             WebError::ReadOnly => (
                 StatusCode::FORBIDDEN,
                 "Read-only",
-                "You signed in with a read-only key, so nothing can be changed here. Nothing was changed."
-                    .into(),
+                "You signed in with a read-only key, so nothing can be changed here. Nothing was changed.".into(),
             ),
             WebError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found", what.clone()),
             WebError::BadRequest(what) => (StatusCode::BAD_REQUEST, "Bad request", what.clone()),
@@ -71,9 +70,9 @@ impl From<ServiceError> for WebError {
             ServiceError::Invalid(message, _) => WebError::BadRequest(message),
             ServiceError::Query(q) => WebError::BadRequest(q.message),
             ServiceError::Item(item) => WebError::BadRequest(item.description),
-            ServiceError::RevisionMismatch { entity, .. } => {
-                WebError::BadRequest(format!("The {entity} was changed by someone else; reload and try again."))
-            }
+            ServiceError::RevisionMismatch { entity, .. } => WebError::BadRequest(format!(
+                "The {entity} was changed by someone else; reload and try again."
+            )),
             ServiceError::Store(store) => {
                 tracing::error!(error = %store, "store failure");
                 WebError::Internal

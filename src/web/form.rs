@@ -34,7 +34,10 @@ impl FormBody {
     pub fn json_object(&self, names: &[&str]) -> Map<String, Value> {
         names
             .iter()
-            .filter_map(|name| self.get(name).map(|v| ((*name).to_owned(), Value::String(v.to_owned()))))
+            .filter_map(|name| {
+                self.get(name)
+                    .map(|v| ((*name).to_owned(), Value::String(v.to_owned())))
+            })
             .collect()
     }
 }

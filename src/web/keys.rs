@@ -119,9 +119,15 @@ async fn create(State(state): State<AppState>, ManageForm { session, form }: Man
     let scope = match form.text("scope") {
         "manage" => Scope::ManageBadges,
         "read" => Scope::ReadBadges,
-        other => return Err(WebError::BadRequest(format!("unknown scope {other:?}: choose manage or read"))),
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "unknown scope {other:?}: choose manage or read"
+            )))
+        }
     };
-    let (record, secret) = ApiKeys::new(state.store.as_ref()).create(session.site, &[scope]).await?;
+    let (record, secret) = ApiKeys::new(state.store.as_ref())
+        .create(session.site, &[scope])
+        .await?;
     Ok(render(&state, &session, Some("Key created."), Some((&record, &secret)))
         .await?
         .into_response())

@@ -102,7 +102,12 @@ pub fn check_csrf(headers: &HeaderMap, form: &FormBody, cookie_secret: &str) -> 
     let sent = form
         .get(csrf::FIELD)
         .map(str::to_owned)
-        .or_else(|| headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .or_else(|| {
+            headers
+                .get(csrf::HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     if csrf::verify(cookie_secret, &sent) {
         Ok(())

@@ -115,7 +115,11 @@ fn checked_signin_secret(headers: &HeaderMap, form: &FormBody) -> Result<String,
     Ok(secret)
 }
 
-async fn signin_with_key(State(state): State<AppState>, headers: HeaderMap, form: FormBody) -> Result<Response, WebError> {
+async fn signin_with_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: FormBody,
+) -> Result<Response, WebError> {
     let secret = checked_signin_secret(&headers, &form)?;
     let sessions = AdminSessions::new(state.store.as_ref(), state.admin_session_ttl);
     match sessions.sign_in_with_key(form.text("key")).await? {

@@ -19,7 +19,9 @@ pub async fn confirm_page(
     if !session.can_manage() {
         return Err(WebError::ReadOnly);
     }
-    let badge = Badges::new(state.store.as_ref()).get(session.site, badge_id(&id)?).await?;
+    let badge = Badges::new(state.store.as_ref())
+        .get(session.site, badge_id(&id)?)
+        .await?;
     let title = format!("Delete “{}”?", badge.title.as_str());
     let body = html! {
         p.back { a href={ "/admin/badges/" (badge.id) "/edit" } { "← Back to the badge" } }

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use super::{badge_id, members};
 use crate::api::badge_input;
-use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::json::Fields;
+use crate::api::AppState;
 use crate::domain::{Badge, Color};
 use crate::service::admin_sessions::AdminSession;
 use crate::service::badges::Badges;
@@ -105,10 +105,19 @@ pub async fn new_page(SignedIn(session): SignedIn) -> Result<Markup, WebError> {
     if !session.can_manage() {
         return Err(WebError::ReadOnly);
     }
-    Ok(form_page(&session, None, &Values::fresh(), &FieldErrors::default(), None))
+    Ok(form_page(
+        &session,
+        None,
+        &Values::fresh(),
+        &FieldErrors::default(),
+        None,
+    ))
 }
 
-pub async fn create(State(state): State<AppState>, ManageForm { session, form }: ManageForm) -> Result<Response, WebError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ManageForm { session, form }: ManageForm,
+) -> Result<Response, WebError> {
     let new = match badge_input::new_badge(&badge_object(&form), PREFIX) {
         Ok(new) => new,
         Err(e) => {
@@ -133,10 +142,25 @@ pub async fn edit_page(
     Path(id): Path<String>,
     Query(params): Query<EditParams>,
 ) -> Result<Markup, WebError> {
-    let badge = Badges::new(state.store.as_ref()).get(session.site, badge_id(&id)?).await?;
-    let notice = params.saved.map(|s| if s == "created" { "Badge created." } else { "Changes saved." });
+    let badge = Badges::new(state.store.as_ref())
+        .get(session.site, badge_id(&id)?)
+        .await?;
+    let notice = params.saved.map(|s| {
+        if s == "created" {
+            "Badge created."
+        } else {
+            "Changes saved."
+        }
+    });
     let values = Values::of(&badge);
-    Ok(render(&session, Some(&badge), &values, &FieldErrors::default(), None, notice))
+    Ok(render(
+        &session,
+        Some(&badge),
+        &values,
+        &FieldErrors::default(),
+        None,
+        notice,
+    ))
 }
 
 pub async fn update(
@@ -166,7 +190,10 @@ pub async fn update(
 /// The revision and the changes, read as `PATCH /badges/v4/badges/{id}` reads them.
 fn read_update(form: &FormBody) -> Result<(i64, crate::domain::BadgePatch), ApiError> {
     let mut obj = badge_object(form);
-    obj.insert("revision".into(), serde_json::Value::String(form.text("revision").to_owned()));
+    obj.insert(
+        "revision".into(),
+        serde_json::Value::String(form.text("revision").to_owned()),
+    );
     let mut fields = Fields::new(&obj, PREFIX);
     let revision = fields.int64("revision");
     fields.finish()?;
@@ -286,7 +313,8 @@ fn color_field(name: &str, label: &str, value: &str, errors: &FieldErrors) -> Ma
 /// contrast warning (WCAG: under 4.5:1 is hard to read).
 fn preview(values: &Values) -> Markup {
     // Only colours that parse go into the style attribute; the script shows the rest as typed.
-    let colour = |raw: &str, fallback: &str| Color::parse("", raw).map_or(fallback.to_owned(), |c| c.as_str().to_owned());
+    let colour =
+        |raw: &str, fallback: &str| Color::parse("", raw).map_or(fallback.to_owned(), |c| c.as_str().to_owned());
     let style = format!(
         "background-color:{};color:{}",
         colour(&values.background_color, Color::DEFAULT_BACKGROUND),

@@ -52,9 +52,24 @@ pub async fn page(
     Path(id): Path<String>,
     Query(params): Query<HoldersParams>,
 ) -> Result<Response, WebError> {
-    let badge = Badges::new(state.store.as_ref()).get(session.site, badge_id(&id)?).await?;
-    let message = params.removed.as_deref().map(|m| format!("Took the badge from member {m}."));
-    render(&state, &session, &badge, &params, message.as_deref(), None, &FieldErrors::default(), "").await
+    let badge = Badges::new(state.store.as_ref())
+        .get(session.site, badge_id(&id)?)
+        .await?;
+    let message = params
+        .removed
+        .as_deref()
+        .map(|m| format!("Took the badge from member {m}."));
+    render(
+        &state,
+        &session,
+        &badge,
+        &params,
+        message.as_deref(),
+        None,
+        &FieldErrors::default(),
+        "",
+    )
+    .await
 }
 
 /// Renders the page; `results` are the outcomes of a paste.
@@ -81,11 +96,17 @@ async fn render(
         None => None,
     };
     let query = holders_query(badge, member, params.cursor.as_deref(), &codec)?;
-    let holders = Assignments::new(state.store.as_ref()).query(session.site, &query).await?;
+    let holders = Assignments::new(state.store.as_ref())
+        .query(session.site, &query)
+        .await?;
     let (next, prev) = cursors(&codec, &query, &holders);
     let base = format!("/admin/badges/{}/holders", badge.id);
     let manage = session.can_manage();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
 
     let body = html! {
         p.back { a href="/admin/badges" { "← All badges" } }
@@ -235,14 +256,19 @@ pub async fn assign(
     Path(id): Path<String>,
     ManageForm { session, form }: ManageForm,
 ) -> Result<Response, WebError> {
-    let badge = Badges::new(state.store.as_ref()).get(session.site, badge_id(&id)?).await?;
+    let badge = Badges::new(state.store.as_ref())
+        .get(session.site, badge_id(&id)?)
+        .await?;
     let pasted = form.text("memberIds");
     let ids = pasted_ids(pasted);
     let refuse = |message: String| FieldErrors::single("memberIds", message);
     let errors = if ids.is_empty() {
         refuse("Paste at least one member id.".into())
     } else if ids.len() > MAX_BULK_ITEMS {
-        refuse(format!("Paste at most {MAX_BULK_ITEMS} member ids at once; this paste has {}.", ids.len()))
+        refuse(format!(
+            "Paste at most {MAX_BULK_ITEMS} member ids at once; this paste has {}.",
+            ids.len()
+        ))
     } else {
         FieldErrors::default()
     };
@@ -256,7 +282,17 @@ pub async fn assign(
     let badge = Badges::new(state.store.as_ref()).get(session.site, badge.id).await?;
     let message = format!("Assigned {assigned} of {} ids.", ids.len());
     let params = HoldersParams::default();
-    render(&state, &session, &badge, &params, Some(&message), Some(&results), &FieldErrors::default(), "").await
+    render(
+        &state,
+        &session,
+        &badge,
+        &params,
+        Some(&message),
+        Some(&results),
+        &FieldErrors::default(),
+        "",
+    )
+    .await
 }
 
 /// Assigns every valid, distinct id in one bulk call; each id gets its outcome.
@@ -288,7 +324,9 @@ async fn assign_each(
     }
     let mut assigned = 0;
     if !items.is_empty() {
-        let results = Assignments::new(state.store.as_ref()).create_many(session.site, &items).await?;
+        let results = Assignments::new(state.store.as_ref())
+            .create_many(session.site, &items)
+            .await?;
         for (slot, result) in slots.into_iter().zip(results) {
             outcomes[slot].1 = Some(match result {
                 Ok(_) => {

@@ -153,7 +153,11 @@ fn move_form(
     target: Option<Option<BadgeId>>,
     page: u64,
 ) -> Markup {
-    let (symbol, label) = if dir == "up" { ("↑", "Move up") } else { ("↓", "Move down") };
+    let (symbol, label) = if dir == "up" {
+        ("↑", "Move up")
+    } else {
+        ("↓", "Move down")
+    };
     html! {
         form.move method="post" action={ "/admin/badges/" (id) "/move" } {
             (csrf_field(session))

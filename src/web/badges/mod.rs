@@ -20,7 +20,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/badges/{id}/move", post(list::move_badge))
         .route("/admin/badges/new", get(edit::new_page).post(edit::create))
         .route("/admin/badges/{id}/edit", get(edit::edit_page).post(edit::update))
-        .route("/admin/badges/{id}/delete", get(delete::confirm_page).post(delete::delete))
+        .route(
+            "/admin/badges/{id}/delete",
+            get(delete::confirm_page).post(delete::delete),
+        )
         .route("/admin/badges/{id}/holders", get(holders::page).post(holders::assign))
         .route("/admin/badges/{id}/holders/remove", post(holders::unassign))
 }
