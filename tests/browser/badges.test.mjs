@@ -71,12 +71,15 @@ describe('create a badge', () => {
     await page.locator('#preview-icon').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#preview-icon').evaluate((img) => img.complete && img.naturalWidth > 0), true);
     await page.getByLabel('Members holding this badge get its page permissions').check();
-    await screenshot(page, 'badge-editor');
     await page.getByLabel('Text colour', { exact: true }).fill('#1D1D2C');
 
     await page.getByRole('button', { name: 'Create badge' }).click();
     await page.waitForURL(/\/admin\/badges\/[0-9a-f-]{36}\/edit\?saved=created$/);
     await assert.doesNotReject(page.getByText('Badge created.').waitFor());
+    // The stored badge in the editor, with a low-contrast colour typed but not saved.
+    await page.getByLabel('Text colour', { exact: true }).fill('#F0E060');
+    await page.locator('#contrast-warning').waitFor({ state: 'visible' });
+    await screenshot(page, 'badge-editor');
 
     await page.getByRole('link', { name: 'Badges', exact: true }).click();
     assert.deepEqual(await pageOrder(page), ['Early Bird']);
