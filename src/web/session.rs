@@ -73,14 +73,17 @@ pub fn session_cookie(session: &AdminSession, headers: &HeaderMap) -> HeaderValu
     set_cookie(SESSION_COOKIE, &session.token, seconds, over_tls(headers))
 }
 
+/// The sign-in use cases, with this server's session lifetime.
+pub fn sessions(state: &AppState) -> AdminSessions<'_> {
+    AdminSessions::new(state.store.as_ref(), state.admin_session_ttl)
+}
+
 /// The request's live session, if any.
 async fn find_session(headers: &HeaderMap, state: &AppState) -> Result<Option<AdminSession>, WebError> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(AdminSessions::new(state.store.as_ref(), state.admin_session_ttl)
-        .find(&token)
-        .await?)
+    Ok(sessions(state).find(&token).await?)
 }
 
 /// A signed-in user; pages without one redirect to the sign-in page.

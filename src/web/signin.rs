@@ -13,10 +13,10 @@ use serde::Deserialize;
 use super::error::WebError;
 use super::form::FormBody;
 use super::layout::{bare_page, csrf_input, notice};
-use super::session::{self, check_csrf, cookie, over_tls, set_cookie, SessionForm, SIGNIN_COOKIE};
+use super::session::{self, check_csrf, cookie, over_tls, sessions, set_cookie, SessionForm, SIGNIN_COOKIE};
 use crate::api::AppState;
 use crate::domain::SecretToken;
-use crate::service::admin_sessions::{AdminSession, AdminSessions};
+use crate::service::admin_sessions::AdminSession;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -59,9 +59,7 @@ async fn signin_page(
     Query(params): Query<SigninParams>,
 ) -> Result<Response, WebError> {
     if let Some(token) = cookie(&headers, session::SESSION_COOKIE) {
-        let found = AdminSessions::new(state.store.as_ref(), state.admin_session_ttl)
-            .find(&token)
-            .await?;
+        let found = sessions(&state).find(&token).await?;
         if found.is_some() {
             return Ok(Redirect::to("/admin/badges").into_response());
         }
@@ -115,25 +113,28 @@ fn checked_signin_secret(headers: &HeaderMap, form: &FormBody) -> Result<String,
     Ok(secret)
 }
 
+/// Signed in, or 401 with the form again.
+fn sign_in_answer(session: Option<AdminSession>, headers: &HeaderMap, refused: impl FnOnce() -> Markup) -> Response {
+    match session {
+        Some(session) => signed_in(&session, headers),
+        None => (StatusCode::UNAUTHORIZED, refused()).into_response(),
+    }
+}
+
 async fn signin_with_key(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: FormBody,
 ) -> Result<Response, WebError> {
     let secret = checked_signin_secret(&headers, &form)?;
-    let sessions = AdminSessions::new(state.store.as_ref(), state.admin_session_ttl);
-    match sessions.sign_in_with_key(form.text("key")).await? {
-        Some(session) => Ok(signed_in(&session, &headers)),
-        None => Ok(with_cookie(
-            StatusCode::UNAUTHORIZED,
+    let session = sessions(&state).sign_in_with_key(form.text("key")).await?;
+    Ok(sign_in_answer(session, &headers, || {
+        signin_form(
+            &secret,
             None,
-            signin_form(
-                &secret,
-                None,
-                Some("This key is unknown, revoked, or has no badge scope."),
-            ),
-        )),
-    }
+            Some("This key is unknown, revoked, or has no badge scope."),
+        )
+    }))
 }
 
 #[derive(Deserialize)]
@@ -173,25 +174,18 @@ async fn signin_with_link(
     form: FormBody,
 ) -> Result<Response, WebError> {
     let secret = checked_signin_secret(&headers, &form)?;
-    let sessions = AdminSessions::new(state.store.as_ref(), state.admin_session_ttl);
-    match sessions.redeem_login_link(form.text("token")).await? {
-        Some(session) => Ok(signed_in(&session, &headers)),
-        None => Ok(with_cookie(
-            StatusCode::UNAUTHORIZED,
-            None,
-            link_form(
-                &secret,
-                "",
-                Some("This link is unknown, has expired, or was used already. Run `insignia admin login-link` for a new one."),
-            ),
-        )),
-    }
+    let session = sessions(&state).redeem_login_link(form.text("token")).await?;
+    Ok(sign_in_answer(session, &headers, || {
+        link_form(
+            &secret,
+            "",
+            Some("This link is unknown, has expired, or was used already. Run `insignia admin login-link` for a new one."),
+        )
+    }))
 }
 
 async fn signout(State(state): State<AppState>, headers: HeaderMap, form: SessionForm) -> Result<Response, WebError> {
-    AdminSessions::new(state.store.as_ref(), state.admin_session_ttl)
-        .sign_out(&form.session)
-        .await?;
+    sessions(&state).sign_out(&form.session).await?;
     let mut response = Redirect::to("/admin/signin?signed_out=1").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,

@@ -150,6 +150,12 @@ async fn app_with_ttl(backend: Backend, ttl: Duration) -> (TestApp, Router) {
     (app, router)
 }
 
+/// The id of the first key the keys page lists.
+fn first_key_id(keys_page: &Page) -> String {
+    let row = keys_page.body.split(r#"data-key-id=""#).nth(1).expect("a key row");
+    row.split('"').next().unwrap().to_owned()
+}
+
 const TWELVE_HOURS: Duration = Duration::from_secs(12 * 3600);
 
 async fn badge_titles(app: &TestApp, site: &Site) -> Vec<String> {
@@ -313,17 +319,7 @@ backend_test!(read_only_sessions_are_refused_on_every_change, |backend| async mo
     assert!(!list.body.contains("/move\""), "no move forms");
     assert!(!list.body.contains("New badge"));
 
-    let key_id = browser
-        .get("/admin/keys")
-        .await
-        .body
-        .split(r#"data-key-id=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let key_id = first_key_id(&browser.get("/admin/keys").await);
     let every_change: Vec<(String, Vec<(&str, String)>)> = vec![
         ("/admin/badges/new".into(), vec![("title", "New".into())]),
         (

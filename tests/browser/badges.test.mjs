@@ -1,24 +1,13 @@
 // The badges screen: create, reorder (drag and keyboard), stale edits, delete.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
 import {
-  startServer, launchBrowser, newSiteAndPage, signInWithKey, createBadges, apiOrder, pageOrder, screenshot, holdersOf,
+  useServerAndBrowser, newSiteAndPage, signInWithKey, createBadges, apiOrder, pageOrder, screenshot, holdersOf,
 } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 // A 16×16 star, inline so the page needs no network.
 const ICON =
@@ -29,7 +18,7 @@ const ICON =
 
 /** The field violations the API answers for a V4 create with `badge`. */
 async function apiViolations(site, badge) {
-  const res = await fetch(`${server.baseUrl}/badges/v4/badges`, {
+  const res = await fetch(`${env.server.baseUrl}/badges/v4/badges`, {
     method: 'POST',
     headers: { Authorization: site.apiKey, 'wix-site-id': site.siteId, 'Content-Type': 'application/json' },
     body: JSON.stringify({ badge }),
@@ -41,9 +30,9 @@ async function apiViolations(site, badge) {
 
 describe('create a badge', () => {
   it('shows the API’s errors inline, previews it live, and the new badge is in the list and the API', async () => {
-    const site = await newSiteAndPage(server, browser);
+    const site = await newSiteAndPage(env.server, env.browser);
     const { page, client, apiKey, context } = site;
-    await signInWithKey(page, server, apiKey);
+    await signInWithKey(page, env.server, apiKey);
     await page.getByRole('link', { name: 'New badge' }).click();
 
     // Invalid input: the same messages as the API, and nothing is created.
@@ -96,9 +85,9 @@ describe('create a badge', () => {
 
 describe('reorder', () => {
   it('by dragging a row, then by keyboard; the API reports each new order', async () => {
-    const { page, client, apiKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, apiKey, context } = await newSiteAndPage(env.server, env.browser);
     await createBadges(client, ['Alpha', 'Bravo', 'Charlie', 'Delta']);
-    await signInWithKey(page, server, apiKey);
+    await signInWithKey(page, env.server, apiKey);
     assert.deepEqual(await pageOrder(page), ['Alpha', 'Bravo', 'Charlie', 'Delta']);
 
     // Drag Delta to the top.
@@ -131,9 +120,9 @@ describe('reorder', () => {
 
 describe('edit', () => {
   it('with a stale revision says so, keeps the edits, saves nothing, and reload shows the current badge', async () => {
-    const { page, client, apiKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, apiKey, context } = await newSiteAndPage(env.server, env.browser);
     const [badge] = await createBadges(client, ['Helper']);
-    await signInWithKey(page, server, apiKey);
+    await signInWithKey(page, env.server, apiKey);
     await page.getByRole('link', { name: 'Edit Helper' }).click();
 
     // Someone else saves first.
@@ -164,12 +153,12 @@ describe('edit', () => {
 
 describe('delete', () => {
   it('asks first, saying how many members hold the badge, then deletes it', async () => {
-    const { page, client, apiKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, apiKey, context } = await newSiteAndPage(env.server, env.browser);
     const [keep, doomed] = await createBadges(client, ['Keeper', 'Doomed']);
     for (let i = 0; i < 2; i += 1) {
       await client.badgeAssignments.createBadgeAssignment({ badgeId: doomed._id, memberId: randomUUID() });
     }
-    await signInWithKey(page, server, apiKey);
+    await signInWithKey(page, env.server, apiKey);
     await page.getByRole('link', { name: 'Delete Doomed' }).click();
     await assert.doesNotReject(page.getByRole('heading', { name: 'Delete “Doomed”?' }).waitFor());
     assert.equal(

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
@@ -37,6 +38,23 @@ export async function launchBrowser() {
     executablePath: process.env.INSIGNIA_CHROMIUM || '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   });
+}
+
+/**
+ * Starts a server and a browser before the file's tests and stops both after them.
+ * Returns `{ server, browser }`, filled in once the tests run.
+ */
+export function useServerAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /** A fresh site with keys, a browser page of its own, and an SDK client. */

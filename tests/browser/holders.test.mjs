@@ -1,31 +1,20 @@
 // A badge's holders (assign by paste, unassign, search) and the API keys screen.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
 import {
-  startServer, launchBrowser, newSiteAndPage, signInWithKey, createBadges, screenshot, holdersOf,
+  useServerAndBrowser, newSiteAndPage, signInWithKey, createBadges, screenshot, holdersOf,
 } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 describe('holders', () => {
   it('assign 3 members by paste, each with its result, then unassign one', async () => {
-    const { page, client, apiKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, apiKey, context } = await newSiteAndPage(env.server, env.browser);
     const [badge] = await createBadges(client, ['Mentor']);
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-    await signInWithKey(page, server, apiKey);
+    await signInWithKey(page, env.server, apiKey);
     await page.getByRole('link', { name: '0 members' }).click();
     await assert.doesNotReject(page.getByText('Nobody holds this badge yet.').waitFor());
 
@@ -74,14 +63,14 @@ describe('holders', () => {
   });
 
   it('pages through many holders', async () => {
-    const { page, client, apiKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, apiKey, context } = await newSiteAndPage(env.server, env.browser);
     const [badge] = await createBadges(client, ['Crowd']);
     const members = Array.from({ length: 60 }, () => randomUUID());
     await client.badgeAssignments.bulkCreateBadgeAssignments(
       members.map((memberId) => ({ badgeId: badge._id, memberId })),
     );
-    await signInWithKey(page, server, apiKey);
-    await page.goto(`${server.baseUrl}/admin/badges/${badge._id}/holders`);
+    await signInWithKey(page, env.server, apiKey);
+    await page.goto(`${env.server.baseUrl}/admin/badges/${badge._id}/holders`);
     const firstPage = await page.locator('#holders tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.memberId));
     assert.equal(firstPage.length, 50);
     await page.getByRole('link', { name: 'Next page' }).click();
@@ -99,8 +88,8 @@ describe('holders', () => {
 
 describe('API keys', () => {
   it('creates a key shown once, which works on the API until it is revoked', async () => {
-    const { page, siteId, apiKey, context } = await newSiteAndPage(server, browser);
-    await signInWithKey(page, server, apiKey);
+    const { page, siteId, apiKey, context } = await newSiteAndPage(env.server, env.browser);
+    await signInWithKey(page, env.server, apiKey);
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByLabel('Read-only').check();
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -111,7 +100,7 @@ describe('API keys', () => {
     await screenshot(page, 'api-keys');
 
     const query = () =>
-      fetch(`${server.baseUrl}/badges/v4/badges/query`, {
+      fetch(`${env.server.baseUrl}/badges/v4/badges/query`, {
         method: 'POST',
         headers: { Authorization: key, 'wix-site-id': siteId, 'Content-Type': 'application/json' },
         body: '{}',

@@ -1,30 +1,19 @@
 // Signing in and out, read-only sessions, and forged forms.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 
 import {
-  startServer, launchBrowser, newSiteAndPage, signInWithKey, loginLink, createBadges, apiOrder, screenshot,
+  useServerAndBrowser, newSiteAndPage, signInWithKey, loginLink, createBadges, apiOrder, screenshot,
   postFromPage, holdersOf,
 } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 describe('sign in', () => {
   it('with a pasted manage key, then out again', async () => {
-    const { page, siteId, apiKey, context } = await newSiteAndPage(server, browser);
-    await page.goto(`${server.baseUrl}/admin/badges`);
+    const { page, siteId, apiKey, context } = await newSiteAndPage(env.server, env.browser);
+    await page.goto(`${env.server.baseUrl}/admin/badges`);
     await page.waitForURL('**/admin/signin');
     await screenshot(page, 'sign-in');
 
@@ -47,25 +36,25 @@ describe('sign in', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/admin/signin?signed_out=1');
     await assert.doesNotReject(page.getByText('You are signed out.').waitFor());
-    await page.goto(`${server.baseUrl}/admin/badges`);
+    await page.goto(`${env.server.baseUrl}/admin/badges`);
     await page.waitForURL('**/admin/signin');
     await context.close();
   });
 
   it('with a one-time link from `insignia admin login-link`, which works once', async () => {
-    const { page, siteId, context } = await newSiteAndPage(server, browser);
-    const link = await loginLink(server, siteId);
+    const { page, siteId, context } = await newSiteAndPage(env.server, env.browser);
+    const link = await loginLink(env.server, siteId);
     await page.goto(link);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL('**/admin/badges');
     await assert.doesNotReject(page.locator('header').getByText(siteId).waitFor());
 
-    const other = await browser.newContext();
+    const other = await env.browser.newContext();
     const second = await other.newPage();
     await second.goto(link);
     await second.getByRole('button', { name: 'Continue' }).click();
     await assert.doesNotReject(second.getByText('was used already').waitFor());
-    await second.goto(`${server.baseUrl}/admin/badges`);
+    await second.goto(`${env.server.baseUrl}/admin/badges`);
     await second.waitForURL('**/admin/signin');
     await other.close();
     await context.close();
@@ -74,9 +63,9 @@ describe('sign in', () => {
 
 describe('a read-only key', () => {
   it('shows the badges but offers no change, and the server refuses changes anyway', async () => {
-    const { page, client, readKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, readKey, context } = await newSiteAndPage(env.server, env.browser);
     const [first, second] = await createBadges(client, ['Gold', 'Silver']);
-    await signInWithKey(page, server, readKey);
+    await signInWithKey(page, env.server, readKey);
 
     await assert.doesNotReject(page.locator('header').getByText('Read-only').waitFor());
     assert.deepEqual(await page.locator('#badge-list li .badge-chip').allInnerTexts(), ['Gold', 'Silver']);
@@ -89,9 +78,9 @@ describe('a read-only key', () => {
     await page.getByRole('link', { name: 'View Gold' }).click();
     assert.equal(await page.getByLabel('Title', { exact: true }).isDisabled(), true, 'fields are disabled');
     assert.equal(await page.getByRole('button', { name: 'Save changes' }).count(), 0);
-    await page.goto(`${server.baseUrl}/admin/badges/${first._id}/holders`);
+    await page.goto(`${env.server.baseUrl}/admin/badges/${first._id}/holders`);
     assert.equal(await page.getByLabel('Assign to members').count(), 0);
-    await page.goto(`${server.baseUrl}/admin/keys`);
+    await page.goto(`${env.server.baseUrl}/admin/keys`);
     assert.equal(await page.getByRole('button', { name: 'Create key' }).count(), 0);
 
     // The page's own CSRF token is valid; the server still refuses every change.
@@ -120,16 +109,16 @@ describe('a read-only key', () => {
 
 describe('CSRF', () => {
   it('a form posted from another origin with a forged token changes nothing', async () => {
-    const { page, client, apiKey, context } = await newSiteAndPage(server, browser);
+    const { page, client, apiKey, context } = await newSiteAndPage(env.server, env.browser);
     const [badge] = await createBadges(client, ['Keep me']);
-    await signInWithKey(page, server, apiKey);
+    await signInWithKey(page, env.server, apiKey);
 
     // Another origin on the same host is the same *site*, so the SameSite
     // cookie is sent: only the CSRF token stands in the way.
     const forgeries = [
-      { action: `${server.baseUrl}/admin/badges/new`, fields: { title: 'Pwned', csrf: 'forged-token' } },
-      { action: `${server.baseUrl}/admin/badges/${badge._id}/delete`, fields: { csrf: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } },
-      { action: `${server.baseUrl}/admin/badges/${badge._id}/delete`, fields: {} },
+      { action: `${env.server.baseUrl}/admin/badges/new`, fields: { title: 'Pwned', csrf: 'forged-token' } },
+      { action: `${env.server.baseUrl}/admin/badges/${badge._id}/delete`, fields: { csrf: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } },
+      { action: `${env.server.baseUrl}/admin/badges/${badge._id}/delete`, fields: {} },
     ];
     const attacker = http.createServer((req, res) => {
       const i = Number(new URL(req.url, 'http://x').searchParams.get('i'));
@@ -144,7 +133,7 @@ describe('CSRF', () => {
     await new Promise((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     try {
       for (let i = 0; i < forgeries.length; i += 1) {
-        const response = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(server.baseUrl));
+        const response = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(env.server.baseUrl));
         await page.goto(`http://127.0.0.1:${attacker.address().port}/?i=${i}`);
         const answer = await response;
         assert.equal(answer.status(), 403, `forgery ${i} refused`);
