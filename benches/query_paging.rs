@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 use insignia::domain::{BadgeDescription, BadgeTitle, Color, NewBadge, SiteId};
 use insignia::query::cursor::CursorPosition;
 use insignia::query::{parse_query, CursorCodec, PageLimits, Paging, Query, Value, BADGES};
-use insignia::service::badges::cursor_codec;
 use insignia::store::{SqlStore, Store};
 use serde_json::{json, Value as Json};
 use sqlx::any::AnyPoolOptions;
@@ -290,7 +289,7 @@ async fn main() {
     }
     println!("load: {:.1} s", started.elapsed().as_secs_f64());
 
-    let codec = cursor_codec(&store.server_secret().await.expect("cursor secret"), site);
+    let codec = CursorCodec::for_site(&store.server_secret().await.expect("cursor secret"), site);
     let (base, _serving) = db.serve().await;
 
     let bench = Bench {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod diagnostics;
 pub mod domain;
 pub mod query;
 pub mod service;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use clap::Parser;
 use insignia::config::{AdminCommand, Cli, Command, DatabaseArgs, KeysCommand, ServeArgs};
 use insignia::domain::{Scope, SiteId};
-use insignia::service::admin_sessions::{AdminSessions, DEFAULT_SESSION_TTL};
 use insignia::service::api_keys::ApiKeys;
+use insignia::service::Services;
 use insignia::store::{connect, SqlStore, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -19,7 +19,8 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("insignia: {e:#}");
+            // Once, with every cause, and never a database password.
+            eprintln!("insignia: {}", insignia::diagnostics::describe(&e));
             ExitCode::FAILURE
         }
     }
@@ -145,9 +146,8 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
         } => {
             let site = SiteId::parse("--site", &site).map_err(|v| anyhow::anyhow!(v.description))?;
             let store = open(&database).await?;
-            let secret = AdminSessions::new(&store, DEFAULT_SESSION_TTL)
-                .create_login_link(site)
-                .await?;
+            let services = Services::new(Arc::new(store.clone())).await?;
+            let secret = services.admin_sessions().create_login_link(site).await?;
             store.close().await;
             println!("{}", insignia::web::login_link_url(&base_url, &secret));
             Ok(())

@@ -149,3 +149,21 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
 }
+
+#[test]
+fn a_database_password_is_never_echoed() {
+    // Refused before any connection is made: an unknown scheme, and a bad option.
+    for url in [
+        "mysql://alice:s3cret@127.0.0.1:1/db",
+        "postgres://alice:s3cret@127.0.0.1:1/db?sslmode=bogus",
+    ] {
+        let run = insignia(&["migrate", "--database", url]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{url} is refused");
+        assert!(stderr.starts_with("insignia: "), "{stderr}");
+        assert!(!stderr.contains("s3cret"), "the password leaked: {stderr}");
+    }
+    let run = insignia(&["migrate", "--database", "mysql://alice:s3cret@127.0.0.1:1/db"]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("mysql://alice:***@127.0.0.1:1/db"), "{stderr}");
+}

@@ -1,32 +1,13 @@
-//! Who is calling: the API key in `Authorization` and the site in `wix-site-id`.
+//! Who is calling: the API key in `Authorization` and the site in
+//! `wix-site-id`, read from the request and checked by the auth service.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::domain::{hash_api_key, Scope, SiteId};
-
-/// An authenticated caller, acting for exactly one site.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub site: SiteId,
-    pub scopes: Vec<Scope>,
-}
-
-impl Caller {
-    /// 403 unless one of the key's scopes covers `needed`.
-    pub fn require(&self, needed: Scope) -> Result<(), ApiError> {
-        if self.scopes.iter().any(|s| s.covers(needed)) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "this API key lacks the scope {}",
-                needed.as_str()
-            )))
-        }
-    }
-}
+use crate::domain::SiteId;
+pub use crate::service::auth::Caller;
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -41,27 +22,11 @@ impl FromRequestParts<AppState> for Caller {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
             _ => raw,
         };
-        let key = state
-            .store
-            .find_api_key(&hash_api_key(secret))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "API key lookup failed");
-                ApiError::internal()
-            })?
-            .filter(|k| k.revoked_at.is_none())
-            .ok_or_else(|| ApiError::unauthenticated("unknown or revoked API key"))?;
+        let caller = state.services.auth().authenticate(secret).await?;
+        // Without `wix-site-id` the key's own site is used.
         if let Some(site) = header("wix-site-id").filter(|v| !v.is_empty()) {
-            let site = SiteId::parse("wix-site-id", site)?;
-            if site != key.site_id {
-                return Err(ApiError::forbidden(
-                    "this API key does not belong to the site in wix-site-id",
-                ));
-            }
+            caller.check_site(SiteId::parse("wix-site-id", site)?)?;
         }
-        Ok(Caller {
-            site: key.site_id,
-            scopes: key.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-        })
+        Ok(caller)
     }
 }

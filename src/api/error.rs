@@ -5,14 +5,19 @@
 //!   — the SDK hands the caller `details.applicationError.code`;
 //! - `{"message", "details": {"validationError": {"fieldViolations": […]}}}`
 //!   — for input that breaks a field rule (400).
+//!
+//! A failure of the server is logged here, once, with its cause chain, as it
+//! becomes a response; nothing below the API layer logs it.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::diagnostics::describe;
 use crate::domain::FieldViolation;
 use crate::query::QueryError;
+use crate::service::auth::AuthError;
 use crate::service::ServiceError;
 
 #[derive(Debug)]
@@ -22,6 +27,8 @@ pub struct ApiError {
     pub message: String,
     pub data: Value,
     pub violations: Vec<FieldViolation>,
+    /// Why the server failed: logged, never sent.
+    pub cause: Option<anyhow::Error>,
 }
 
 impl ApiError {
@@ -32,7 +39,14 @@ impl ApiError {
             message: message.into(),
             data: json!({}),
             violations: Vec::new(),
+            cause: None,
         }
+    }
+
+    /// Records the failure behind this answer for the log.
+    pub fn with_cause(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     pub fn with_data(mut self, data: Value) -> Self {
@@ -70,7 +84,7 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        // The cause is logged where it happened; clients only learn that it did.
+        // Clients only learn that it happened; `with_cause` keeps why, for the log.
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
     }
 
@@ -101,7 +115,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            tracing::error!(code = self.code, message = %self.message, "request failed");
+            match &self.cause {
+                Some(cause) => tracing::error!(code = self.code, error = %describe(cause), "request failed"),
+                None => tracing::error!(code = self.code, message = %self.message, "request failed"),
+            }
         } else {
             tracing::debug!(status = self.status.as_u16(), code = self.code, message = %self.message, "request refused");
         }
@@ -124,7 +141,6 @@ impl From<QueryError> for ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Invalid(_, violations) => Self::invalid(violations),
             ServiceError::Query(q) => q.into(),
             ServiceError::NotFound { entity, id } => {
                 Self::not_found(format!("{entity} {id} not found")).with_data(json!({"id": id}))
@@ -140,10 +156,17 @@ impl From<ServiceError> for ApiError {
                 item.code,
                 item.description,
             ),
-            ServiceError::Store(store) => {
-                tracing::error!(error = %store, "store failure");
-                Self::internal()
-            }
+            ServiceError::Store(store) => Self::internal().with_cause(store),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Malformed | AuthError::Unknown => Self::unauthenticated(e.to_string()),
+            AuthError::WrongSite | AuthError::MissingScope(_) => Self::forbidden(e.to_string()),
+            AuthError::Store(_) => Self::internal().with_cause(e),
         }
     }
 }

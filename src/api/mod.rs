@@ -2,55 +2,50 @@
 //! are thin: extract, call one service function, serialise.
 
 pub mod auth;
-pub(crate) mod badge_input;
 pub mod error;
+mod health;
 pub mod json;
-mod paging;
 mod projection;
 pub mod v3;
 pub mod v4;
+pub(crate) mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::store::Store;
+use crate::service::Services;
+use crate::store::{Store, StoreResult};
 use error::ApiError;
 
 /// The response header carrying each request's id (the SDK reads it into errors).
 pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
 
-/// What every handler can reach.
+/// What every handler can reach: the use cases, never the store itself.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    /// Signs query cursors; shared by every instance on one database.
-    pub cursor_secret: Arc<[u8]>,
-    /// How long an admin page sign-in lasts.
-    pub admin_session_ttl: Duration,
+    pub services: Services,
 }
 
 impl AppState {
-    pub async fn new(store: Arc<dyn Store>) -> Result<Self, crate::store::StoreError> {
-        let secret = store.server_secret().await?;
+    /// The services over `store`.
+    pub async fn new(store: Arc<dyn Store>) -> StoreResult<Self> {
         Ok(Self {
-            store,
-            cursor_secret: secret.into(),
-            admin_session_ttl: crate::service::admin_sessions::DEFAULT_SESSION_TTL,
+            services: Services::new(store).await?,
         })
     }
 
+    /// How long an admin page sign-in lasts.
     pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
-        self.admin_session_ttl = ttl;
+        self.services = self.services.with_admin_session_ttl(ttl);
         self
     }
 }
@@ -63,36 +58,41 @@ pub fn router(state: AppState) -> Router {
         .merge(v4::assignments::routes())
         .merge(v3::routes())
         .merge(crate::web::routes())
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .with_state(state)
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
+            ApiError::internal()
+                .with_cause(anyhow::anyhow!("panic: {}", panic_message(panic.as_ref())))
+                .into_response()
         }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                // A failed request is logged once, by `ApiError`, with its cause.
+                .on_failure(()),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
-}
-
-/// Ready when the database answers.
-async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    state.store.server_secret().await.map_err(|e| {
-        tracing::error!(error = %e, "readiness check failed");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "database unavailable")
-    })?;
-    Ok(Json(json!({ "status": "ready" })))
+/// The text a panic was raised with, when it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 async fn not_found() -> ApiError {

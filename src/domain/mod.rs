@@ -13,7 +13,7 @@ mod slug;
 mod time;
 mod token;
 
-pub use api_key::{generate_api_key, hash_api_key, GeneratedKey};
+pub use api_key::{generate_api_key, hash_api_key, is_well_formed_api_key, GeneratedKey};
 pub use assignment::{AssignmentRefusal, BadgeAssignment, Job, NewAssignment, TagIds, Tags};
 pub use badge::{Badge, BadgeDescription, BadgePatch, BadgeTitle, NewBadge};
 pub use color::Color;

@@ -11,10 +11,13 @@ pub struct SecretToken {
 }
 
 impl SecretToken {
+    /// Random bytes in every token.
+    pub const BYTES: usize = 32;
+
     /// 256 random bits after `prefix`. With that much entropy a plain SHA-256
     /// is a safe stored form (no password-style stretching is needed).
     pub fn generate(prefix: &str) -> Self {
-        let mut raw = [0u8; 32];
+        let mut raw = [0u8; Self::BYTES];
         rand::thread_rng().fill_bytes(&mut raw);
         let secret = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(raw));
         let hash = hash_secret(&secret);

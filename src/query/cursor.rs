@@ -9,7 +9,9 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::ast::Value;
+use super::ast::{Query, Value};
+use super::page::Page;
+use crate::domain::SiteId;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -34,6 +36,13 @@ pub struct CursorPosition {
     pub backward: bool,
 }
 
+/// The cursors of the pages before and after one page; `None` where there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursors {
+    pub next: Option<String>,
+    pub prev: Option<String>,
+}
+
 /// Signs and checks cursors for one site.
 #[derive(Clone)]
 pub struct CursorCodec {
@@ -46,6 +55,28 @@ impl CursorCodec {
         Self {
             secret: secret.to_vec(),
             site: site.to_vec(),
+        }
+    }
+
+    /// A codec bound to one site, so a cursor works only where it was issued.
+    pub fn for_site(secret: &[u8], site: SiteId) -> Self {
+        Self::new(secret, site.as_uuid().as_bytes())
+    }
+
+    /// The cursors that continue `query` from `page`, backward and forward.
+    pub fn page_cursors<T>(&self, query: &Query, page: &Page<T>) -> PageCursors {
+        let token = |key: &Option<Vec<Value>>, backward: bool| {
+            key.as_ref().map(|key| {
+                self.encode(&CursorPosition {
+                    shape: query.shape.clone(),
+                    key: key.clone(),
+                    backward,
+                })
+            })
+        };
+        PageCursors {
+            next: token(&page.next_key, false),
+            prev: token(&page.prev_key, true),
         }
     }
 

@@ -7,14 +7,16 @@ mod ast;
 pub mod cursor;
 mod entities;
 mod fields;
+mod page;
 mod parse;
 mod sql;
 #[cfg(test)]
 mod tests;
 
 pub use ast::{Filter, Op, Order, Paging, Query, SortKey, Value};
-pub use cursor::{CursorCodec, CursorError};
+pub use cursor::{CursorCodec, CursorError, PageCursors};
 pub use entities::{ASSIGNMENTS, BADGES};
 pub use fields::{Entity, Field, Kind};
+pub use page::Page;
 pub use parse::{parse_filter, parse_query, parse_sort, PageLimits, QueryError, MAX_OFFSET};
 pub use sql::{compile_filter, compile_keyset, compile_order, Dialect, SqlParam, SqlText};

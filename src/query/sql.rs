@@ -52,6 +52,12 @@ impl SqlText {
         format!("${}", self.params.len())
     }
 
+    /// Adds each value as a parameter; returns their placeholders as the
+    /// inside of an `IN (…)` list, `$3, $4, …`.
+    pub fn bind_list(&mut self, params: impl IntoIterator<Item = SqlParam>) -> String {
+        params.into_iter().map(|p| self.bind(p)).collect::<Vec<_>>().join(", ")
+    }
+
     pub fn push(&mut self, sql: &str) {
         self.sql.push_str(sql);
     }

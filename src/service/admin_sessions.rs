@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
-use crate::domain::{hash_api_key, hash_secret, Scope, SecretToken, SiteId, Timestamp};
+use crate::domain::{hash_secret, Scope, SecretToken, SiteId, Timestamp};
 use crate::store::{AdminSessionRecord, LoginLinkRecord, Store};
+
+use super::auth::{AuthError, Authenticator};
 
 use super::{ServiceError, ServiceResult};
 
@@ -35,29 +37,29 @@ impl AdminSession {
 
 pub struct AdminSessions<'a> {
     store: &'a dyn Store,
+    auth: &'a Authenticator,
     ttl: Duration,
 }
 
 impl<'a> AdminSessions<'a> {
-    pub fn new(store: &'a dyn Store, ttl: Duration) -> Self {
-        Self { store, ttl }
+    pub fn new(store: &'a dyn Store, auth: &'a Authenticator, ttl: Duration) -> Self {
+        Self { store, auth, ttl }
     }
 
-    /// `None` when the key is unknown, revoked, or carries no badge scope.
+    /// Checks the key as the API does. `None` when it is malformed, unknown,
+    /// revoked, or carries no badge scope.
     pub async fn sign_in_with_key(&self, key: &str) -> ServiceResult<Option<AdminSession>> {
-        let found = self
-            .store
-            .find_api_key(&hash_api_key(key.trim()))
-            .await
-            .map_err(ServiceError::Store)?;
-        let Some(key) = found.filter(|k| k.revoked_at.is_none()) else {
-            return Ok(None);
+        let caller = match self.auth.authenticate(key.trim()).await {
+            Ok(caller) => caller,
+            Err(AuthError::Store(e)) => return Err(ServiceError::Store(e)),
+            Err(_) => return Ok(None),
         };
-        let scopes: Vec<Scope> = key.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
-        if !scopes.iter().any(|s| s.covers(Scope::ReadBadges)) {
+        if caller.require(Scope::ReadBadges).is_err() {
             return Ok(None);
         }
-        self.start(key.site_id, Some(key.id), scopes).await.map(Some)
+        self.start(caller.site, Some(caller.key_id), caller.scopes)
+            .await
+            .map(Some)
     }
 
     /// A new one-time link's secret; whoever runs the command may manage the site.

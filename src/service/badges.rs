@@ -1,7 +1,7 @@
 //! Badge use cases, shared by the V4 and the older API.
 
 use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId};
-use crate::query::{CursorCodec, Query};
+use crate::query::Query;
 use crate::store::{Page, Store, StoreError};
 
 use super::{ServiceError, ServiceResult};
@@ -97,9 +97,4 @@ impl<'a> Badges<'a> {
     pub async fn query(&self, site: SiteId, query: &Query) -> ServiceResult<Page<Badge>> {
         self.store.query_badges(site, query).await.map_err(ServiceError::Store)
     }
-}
-
-/// A cursor codec bound to one site, so a cursor works only where it was issued.
-pub fn cursor_codec(secret: &[u8], site: SiteId) -> CursorCodec {
-    CursorCodec::new(secret, site.as_uuid().as_bytes())
 }

@@ -1,20 +1,88 @@
 //! Use cases. The API layers (V4 and the older V3) call these; business
-//! rules live here and in `domain`, never in handlers.
+//! rules live here and in `domain`, never in handlers. [`Services`] is what
+//! the API layer holds: it builds each use-case group over the one store.
 
 pub mod admin_sessions;
 pub mod api_keys;
 pub mod assignments;
+pub mod auth;
 pub mod badges;
+pub mod health;
 
-use crate::domain::FieldViolation;
-use crate::query::QueryError;
-use crate::store::StoreError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::domain::SiteId;
+use crate::query::{CursorCodec, QueryError};
+use crate::store::{Store, StoreError, StoreResult};
+
+use admin_sessions::AdminSessions;
+use api_keys::ApiKeys;
+use assignments::Assignments;
+use auth::Authenticator;
+use badges::Badges;
+use health::Health;
+
+/// Every use case over one store, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    store: Arc<dyn Store>,
+    auth: Arc<Authenticator>,
+    /// Signs query cursors; shared by every instance on one database.
+    cursor_secret: Arc<[u8]>,
+    /// How long an admin page sign-in lasts.
+    admin_session_ttl: Duration,
+}
+
+impl Services {
+    pub async fn new(store: Arc<dyn Store>) -> StoreResult<Self> {
+        let secret = store.server_secret().await?;
+        Ok(Self {
+            auth: Arc::new(Authenticator::new(store.clone())),
+            store,
+            cursor_secret: secret.into(),
+            admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
+        })
+    }
+
+    pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
+        self.admin_session_ttl = ttl;
+        self
+    }
+
+    pub fn auth(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    pub fn badges(&self) -> Badges<'_> {
+        Badges::new(self.store.as_ref())
+    }
+
+    pub fn assignments(&self) -> Assignments<'_> {
+        Assignments::new(self.store.as_ref())
+    }
+
+    pub fn admin_sessions(&self) -> AdminSessions<'_> {
+        AdminSessions::new(self.store.as_ref(), &self.auth, self.admin_session_ttl)
+    }
+
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys::new(self.store.as_ref())
+    }
+
+    pub fn health(&self) -> Health<'_> {
+        Health::new(self.store.as_ref())
+    }
+
+    /// The codec of one site's query cursors.
+    pub fn cursors(&self, site: SiteId) -> CursorCodec {
+        CursorCodec::for_site(&self.cursor_secret, site)
+    }
+}
 
 /// Why a use case did not happen. Each variant maps to one Wix error in `api::error`.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("{0}")]
-    Invalid(String, Vec<FieldViolation>),
     #[error(transparent)]
     Query(#[from] QueryError),
     #[error("{entity} {id} not found")]
@@ -26,21 +94,6 @@ pub enum ServiceError {
     Item(assignments::ItemError),
     #[error(transparent)]
     Store(StoreError),
-}
-
-impl ServiceError {
-    pub fn invalid(violations: Vec<FieldViolation>) -> Self {
-        let message = violations
-            .iter()
-            .map(|v| v.description.clone())
-            .collect::<Vec<_>>()
-            .join("; ");
-        ServiceError::Invalid(message, violations)
-    }
-
-    pub fn violation(v: FieldViolation) -> Self {
-        Self::invalid(vec![v])
-    }
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Row};
 
 use super::rows::{self, BADGE_COLUMNS};
-use super::sql_store::is_unique_violation;
+use super::sql::is_unique_violation;
 use super::{Page, SqlStore, StoreError, StoreResult};
 use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp};
 use crate::query::{Dialect, Query, SqlParam, BADGES};

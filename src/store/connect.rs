@@ -49,7 +49,8 @@ pub async fn connect(options: &ConnectOptions) -> StoreResult<SqlStore> {
         connect_postgres(options).await
     } else {
         Err(StoreError::Config(format!(
-            "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
+            "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
+            crate::diagnostics::redact_urls(url)
         )))
     }
 }

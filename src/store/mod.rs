@@ -4,12 +4,14 @@
 //! migrations) and in the query compiler's [`Dialect`].
 
 mod admin;
-mod assignment_insert;
 mod assignments;
 mod badges;
 mod connect;
+mod jobs;
 mod keys;
 mod rows;
+mod sites;
+mod sql;
 mod sql_store;
 
 use async_trait::async_trait;
@@ -21,7 +23,8 @@ use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, OrderChange, SiteId, Tags, Timestamp,
 };
-use crate::query::{Dialect, Filter, Query, Value};
+pub use crate::query::Page;
+use crate::query::{Dialect, Filter, Query};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -35,9 +38,9 @@ pub enum StoreError {
     /// A listed badge does not exist in the site.
     #[error("badge {0} not found")]
     UnknownBadge(BadgeId),
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
-    #[error("migration error: {0}")]
+    #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A stored value that cannot be read back; never caused by client input.
     #[error("corrupt row: {0}")]
@@ -76,30 +79,6 @@ pub struct LoginLinkRecord {
     pub site_id: SiteId,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
-}
-
-/// One page of a query.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Offset paging: the number of rows the filter matches.
-    pub total: Option<u64>,
-    /// Cursor paging: the sort key of the last row, when a next page exists.
-    pub next_key: Option<Vec<Value>>,
-    /// Cursor paging: the sort key of the first row, when a previous page exists.
-    pub prev_key: Option<Vec<Value>>,
-}
-
-impl<T> Page<T> {
-    /// The same page metadata around other items.
-    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
-        Page {
-            items,
-            total: self.total,
-            next_key: self.next_key,
-            prev_key: self.prev_key,
-        }
-    }
 }
 
 #[async_trait]

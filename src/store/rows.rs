@@ -5,12 +5,17 @@ use sqlx::Row;
 
 use super::{ApiKeyRecord, StoreError, StoreResult};
 use crate::domain::{
-    AssignmentId, Badge, BadgeDescription, BadgeId, BadgeTitle, Color, Image, SiteId, Slug, Timestamp,
+    AssignmentId, Badge, BadgeAssignment, BadgeDescription, BadgeId, BadgeTitle, Color, Image, MemberId, SiteId, Slug,
+    TagIds, Tags, Timestamp,
 };
 
 pub(super) const BADGE_COLUMNS: &str = "badges.pk, badges.site_id, badges.id, badges.revision, badges.title, \
      badges.description, badges.background_color, badges.text_color, badges.icon, badges.permissions_enabled, \
      badges.slug, badges.display_order, badges.member_count, badges.created_at, badges.updated_at";
+
+pub(super) const ASSIGNMENT_COLUMNS: &str = "badge_assignments.id, badge_assignments.badge_id, \
+     badge_assignments.member_id, badge_assignments.tags, badge_assignments.private_tags, \
+     badge_assignments.extended_fields, badge_assignments.created_at, badge_assignments.updated_at";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
@@ -65,5 +70,39 @@ pub(super) fn api_key(row: &AnyRow) -> StoreResult<ApiKeyRecord> {
         scopes: scopes.split_whitespace().map(str::to_owned).collect(),
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         revoked_at: revoked.map(Timestamp::from_millis),
+    })
+}
+
+/// The stored form of a tag list: a JSON array, or NULL when empty.
+pub(super) fn tags_json(tags: &TagIds) -> Option<String> {
+    (!tags.is_empty()).then(|| serde_json::to_string(tags.as_slice()).unwrap_or_default())
+}
+
+pub(super) fn assignment(row: &AnyRow) -> StoreResult<BadgeAssignment> {
+    let tag_list = |column: &str| -> StoreResult<TagIds> {
+        let raw: Option<String> = row.try_get(column)?;
+        match raw {
+            None => Ok(TagIds::default()),
+            Some(json) => serde_json::from_str::<Vec<String>>(&json)
+                .map(TagIds::from_stored)
+                .map_err(|_| corrupt(column)),
+        }
+    };
+    let member: Vec<u8> = row.try_get("member_id")?;
+    let extended: Option<String> = row.try_get("extended_fields")?;
+    Ok(BadgeAssignment {
+        id: assignment_id(row, "id")?,
+        badge_id: badge_id(row, "badge_id")?,
+        member_id: MemberId::from_bytes(&member).ok_or_else(|| corrupt("member_id"))?,
+        tags: Tags {
+            public: tag_list("tags")?,
+            private: tag_list("private_tags")?,
+        },
+        extended_fields: extended
+            .map(|e| serde_json::from_str(&e))
+            .transpose()
+            .map_err(|_| corrupt("extended_fields"))?,
+        created_date: Timestamp::from_millis(row.try_get("created_at")?),
+        updated_date: Timestamp::from_millis(row.try_get("updated_at")?),
     })
 }

@@ -1,11 +1,9 @@
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use async_trait::async_trait;
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query as SqlxQuery;
-use sqlx::{Any, AnyPool, Row};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
 
+use super::sites::SiteKeys;
+use super::sql::{bind_all, statement};
 use super::{AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, Store, StoreError, StoreResult};
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
@@ -25,37 +23,8 @@ pub struct SqlStore {
     pub(super) read: AnyPool,
     pub(super) write: AnyPool,
     pub(super) dialect: Dialect,
-    /// Site GUID -> compact key. A site's key never changes once made, so
-    /// every instance may cache it.
-    pub(super) site_keys: Arc<Mutex<HashMap<SiteId, i64>>>,
-}
-
-/// Binds parameters in order to a statement.
-pub(super) fn bind_all<'q>(
-    mut query: SqlxQuery<'q, Any, AnyArguments<'q>>,
-    params: &'q [SqlParam],
-) -> SqlxQuery<'q, Any, AnyArguments<'q>> {
-    for param in params {
-        query = match param {
-            SqlParam::Text(s) => query.bind(s.as_str()),
-            SqlParam::Blob(b) => query.bind(b.as_slice()),
-            SqlParam::Int(i) => query.bind(*i),
-            SqlParam::NullableText(t) => query.bind(t.as_deref()),
-        };
-    }
-    query
-}
-
-/// Is this a violation of a unique index whose name or columns mention `hint`?
-/// SQLite names the columns in its message; PostgreSQL names the index.
-pub(super) fn is_unique_violation(err: &sqlx::Error, hint: &str) -> bool {
-    match err {
-        sqlx::Error::Database(db) => {
-            db.is_unique_violation()
-                && (db.constraint().is_some_and(|c| c.contains(hint)) || db.message().contains(hint))
-        }
-        _ => false,
-    }
+    /// Site GUID -> compact key (see `sites`).
+    pub(super) site_keys: SiteKeys,
 }
 
 impl SqlStore {
@@ -64,7 +33,7 @@ impl SqlStore {
             read,
             write,
             dialect,
-            site_keys: Arc::default(),
+            site_keys: SiteKeys::default(),
         }
     }
 
@@ -107,9 +76,7 @@ impl SqlStore {
                     " ORDER BY {} LIMIT {limit} OFFSET {offset}",
                     compile_order(&query.sort, false)
                 ));
-                let rows = bind_all(sqlx::query(&text.sql), &text.params)
-                    .fetch_all(&self.read)
-                    .await?;
+                let rows = statement(&text).fetch_all(&self.read).await?;
                 // A short first page is its own count; otherwise count the filter.
                 let total = if *offset == 0 && rows.len() < *limit as usize {
                     rows.len() as u64
@@ -134,9 +101,7 @@ impl SqlStore {
                     compile_order(&query.sort, *backward),
                     u64::from(*limit) + 1
                 ));
-                let mut rows = bind_all(sqlx::query(&text.sql), &text.params)
-                    .fetch_all(&self.read)
-                    .await?;
+                let mut rows = statement(&text).fetch_all(&self.read).await?;
                 let more = rows.len() > *limit as usize;
                 rows.truncate(*limit as usize);
                 if *backward {

@@ -67,7 +67,6 @@ impl From<ServiceError> for WebError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::NotFound { entity, id } => WebError::NotFound(format!("There is no {entity} {id}.")),
-            ServiceError::Invalid(message, _) => WebError::BadRequest(message),
             ServiceError::Query(q) => WebError::BadRequest(q.message),
             ServiceError::Item(item) => WebError::BadRequest(item.description),
             ServiceError::RevisionMismatch { entity, .. } => WebError::BadRequest(format!(

@@ -11,7 +11,6 @@ use super::session::{ManageForm, SignedIn};
 use crate::api::AppState;
 use crate::domain::Scope;
 use crate::service::admin_sessions::AdminSession;
-use crate::service::api_keys::ApiKeys;
 use crate::store::ApiKeyRecord;
 
 const PATH: &str = "/admin/keys";
@@ -42,7 +41,7 @@ async fn render(
     message: Option<&str>,
     new_key: Option<(&ApiKeyRecord, &str)>,
 ) -> Result<Markup, WebError> {
-    let keys = ApiKeys::new(state.store.as_ref()).list(session.site).await?;
+    let keys = state.services.api_keys().list(session.site).await?;
     let manage = session.can_manage();
     let body = html! {
         h1 { "API keys" }
@@ -125,9 +124,7 @@ async fn create(State(state): State<AppState>, ManageForm { session, form }: Man
             )))
         }
     };
-    let (record, secret) = ApiKeys::new(state.store.as_ref())
-        .create(session.site, &[scope])
-        .await?;
+    let (record, secret) = state.services.api_keys().create(session.site, &[scope]).await?;
     Ok(render(&state, &session, Some("Key created."), Some((&record, &secret)))
         .await?
         .into_response())
@@ -138,7 +135,7 @@ async fn revoke(
     Path(id): Path<String>,
     ManageForm { session, .. }: ManageForm,
 ) -> Result<Response, WebError> {
-    ApiKeys::new(state.store.as_ref()).revoke(session.site, &id).await?;
+    state.services.api_keys().revoke(session.site, &id).await?;
     let id: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
     Ok(Redirect::to(&format!("{PATH}?revoked={id}")).into_response())
 }

@@ -75,7 +75,7 @@ pub fn session_cookie(session: &AdminSession, headers: &HeaderMap) -> HeaderValu
 
 /// The sign-in use cases, with this server's session lifetime.
 pub fn sessions(state: &AppState) -> AdminSessions<'_> {
-    AdminSessions::new(state.store.as_ref(), state.admin_session_ttl)
+    state.services.admin_sessions()
 }
 
 /// The request's live session, if any.

@@ -9,7 +9,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use insignia::api::{router, AppState};
 use insignia::domain::SiteId;
-use insignia::service::admin_sessions::AdminSessions;
+use insignia::service::Services;
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -419,7 +419,9 @@ backend_test!(sign_out_ends_the_session_everywhere, |backend| async move {
 backend_test!(a_one_time_link_signs_in_once, |backend| async move {
     let (app, router) = app_with_ttl(backend, TWELVE_HOURS).await;
     let site = app.site(&[MANAGE]).await;
-    let token = AdminSessions::new(app.db.store.as_ref(), TWELVE_HOURS)
+    let services = Services::new(app.db.store.clone()).await.unwrap();
+    let token = services
+        .admin_sessions()
         .create_login_link(SiteId::parse("site", &site.id).unwrap())
         .await
         .unwrap();

@@ -38,6 +38,32 @@ backend_test!(keys_are_required_and_checked, |backend| async move {
     .expect(400, "INVALID_ARGUMENT");
 });
 
+backend_test!(malformed_keys_are_refused_without_a_lookup, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let path = "/badges/v4/badges/query";
+    // With the database closed, only an answer that needs no lookup can be given.
+    app.db.store.close().await;
+    let longer = format!("{}x", site.key);
+    let shorter = site.key[..site.key.len() - 1].to_owned();
+    let bearer = "Bearer insg_made_up".to_owned();
+    for key in ["insg_made_up", "not-a-real-key", "x", &longer, &shorter, &bearer] {
+        let reply = app
+            .raw(
+                "POST",
+                path,
+                &[("authorization", key), ("wix-site-id", &site.id)],
+                Some(b"{}".to_vec()),
+            )
+            .await;
+        reply.expect(401, "UNAUTHENTICATED");
+        assert_eq!(reply.body["message"], "malformed API key", "{key:?}");
+    }
+    // A key of the right shape is looked up, and the closed database fails that.
+    let reply = app.call(&site, "POST", path, Some(json!({}))).await;
+    assert!(reply.status.is_server_error(), "{reply:?}");
+});
+
 backend_test!(revoked_keys_stop_working, |backend| async move {
     let app = TestApp::new(backend).await;
     let site = app.site(&[MANAGE]).await;

@@ -1,7 +1,7 @@
 //! Admin page sign-ins: sessions and one-time links, by token hash.
 
 use insignia::domain::{generate_api_key, hash_secret, SiteId, Timestamp};
-use insignia::store::{AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Store};
+use insignia::store::{AdminSessionRecord, ApiKeyRecord, LoginLinkRecord};
 
 use crate::backend_test;
 use crate::support::*;

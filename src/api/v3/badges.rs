@@ -5,18 +5,17 @@ use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::badge_json;
 use super::params::{QueryParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::api::auth::Caller;
-use crate::api::badge_input;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
-use crate::api::paging::query_metadata;
-use crate::api::v4::badges::reorder_front;
+use crate::api::wire::badge::legacy_badge_json as badge_json;
+use crate::api::wire::badge_input;
+use crate::api::wire::order::reorder_front;
+use crate::api::wire::paging::{offset_metadata, query_metadata};
 use crate::api::AppState;
 use crate::domain::{BadgeId, Scope};
 use crate::query::{parse_filter, parse_query, PageLimits, Paging, Query, BADGES};
-use crate::service::badges::{cursor_codec, Badges};
 
 const LIMITS: PageLimits = PageLimits {
     default_limit: DEFAULT_LIMIT,
@@ -41,7 +40,7 @@ pub(super) async fn create(
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
     let new = badge_input::new_badge(input, "badge")?;
-    let badge = Badges::new(state.store.as_ref()).create(caller.site, new).await?;
+    let badge = state.services.badges().create(caller.site, new).await?;
     Ok(one_badge(&badge))
 }
 
@@ -51,9 +50,7 @@ pub(super) async fn fetch(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let badge = Badges::new(state.store.as_ref())
-        .get(caller.site, badge_id(&id)?)
-        .await?;
+    let badge = state.services.badges().get(caller.site, badge_id(&id)?).await?;
     Ok(one_badge(&badge))
 }
 
@@ -68,9 +65,7 @@ pub(super) async fn update(
     let id = badge_id(&id)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
     let patch = badge_input::badge_patch(input, "badge")?;
-    let badge = Badges::new(state.store.as_ref())
-        .update(caller.site, id, None, patch)
-        .await?;
+    let badge = state.services.badges().update(caller.site, id, None, patch).await?;
     Ok(one_badge(&badge))
 }
 
@@ -80,9 +75,7 @@ pub(super) async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
-    Badges::new(state.store.as_ref())
-        .delete(caller.site, badge_id(&id)?)
-        .await?;
+    state.services.badges().delete(caller.site, badge_id(&id)?).await?;
     Ok(Json(json!({})))
 }
 
@@ -94,11 +87,9 @@ pub(super) async fn list(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
     let (limit, offset) = QueryParams::parse(raw.as_deref()).paging()?;
-    let page = Badges::new(state.store.as_ref())
-        .list(caller.site, limit, offset)
-        .await?;
+    let page = state.services.badges().list(caller.site, limit, offset).await?;
     let badges: Vec<Value> = page.items.iter().map(badge_json).collect();
-    let metadata = crate::api::paging::offset_metadata(badges.len(), offset, page.total);
+    let metadata = offset_metadata(badges.len(), offset, page.total);
     Ok(Json(json!({ "badges": badges, "metadata": metadata })))
 }
 
@@ -109,14 +100,14 @@ pub(super) async fn query(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let codec = cursor_codec(&state.cursor_secret, caller.site);
+    let codec = state.services.cursors(caller.site);
     // The older API takes the query's fields at the top level; `{"query": {…}}` is accepted too.
     let (raw, prefix) = match body.get("query") {
         Some(inner @ Value::Object(_)) => (inner.clone(), "query"),
         _ => (Value::Object(body), ""),
     };
     let query = parse_query(&BADGES, &raw, prefix, LIMITS, &codec)?;
-    let page = Badges::new(state.store.as_ref()).query(caller.site, &query).await?;
+    let page = state.services.badges().query(caller.site, &query).await?;
     let badges: Vec<Value> = page.items.iter().map(badge_json).collect();
     let metadata = query_metadata(&codec, &query, badges.len(), &page);
     Ok(Json(json!({ "badges": badges, "metadata": metadata })))
@@ -135,7 +126,7 @@ pub(super) async fn count(
         paging: Paging::Offset { limit: 1, offset: 0 },
         shape: Value::Null,
     };
-    let page = Badges::new(state.store.as_ref()).query(caller.site, &query).await?;
+    let page = state.services.badges().query(caller.site, &query).await?;
     Ok(Json(json!({ "count": page.total.unwrap_or(0).to_string() })))
 }
 

@@ -11,11 +11,10 @@ use super::params::QueryParams;
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{Fields, JsonBody};
-use crate::api::paging::offset_metadata;
+use crate::api::wire::paging::offset_metadata;
 use crate::api::AppState;
 use crate::domain::{parse_guid, BadgeId, MemberId, Scope};
-use crate::service::assignments::{Assignments, MAX_BULK_ITEMS};
-use crate::service::badges::Badges;
+use crate::service::assignments::MAX_BULK_ITEMS;
 
 /// `name` from a body: 1–100 GUIDs, duplicates dropped (order kept).
 fn member_ids(body: &serde_json::Map<String, Value>, name: &str) -> Result<Vec<MemberId>, ApiError> {
@@ -41,7 +40,9 @@ pub(super) async fn assign(
     caller.require(Scope::ManageBadges)?;
     let badge = badge_id(&id)?;
     let members = member_ids(&body, "memberIds")?;
-    let holding = Assignments::new(state.store.as_ref())
+    let holding = state
+        .services
+        .assignments()
         .assign_members(caller.site, badge, &members)
         .await?;
     Ok(Json(json!({ "memberIds": ids_json(&holding) })))
@@ -63,7 +64,9 @@ pub(super) async fn assign_badges(
     f.finish()?;
     let member = MemberId::from_uuid(member.ok_or_else(ApiError::internal)?);
     let badges = distinct(badges.into_iter().map(BadgeId::from_uuid));
-    let assigned = Assignments::new(state.store.as_ref())
+    let assigned = state
+        .services
+        .assignments()
         .assign_badges(caller.site, member, &badges)
         .await?;
     Ok(Json(json!({ "ids": ids_json(&assigned) })))
@@ -87,7 +90,9 @@ pub(super) async fn unassign(
         .collect();
     let query = serde_json::Map::from_iter([("memberIds".to_owned(), Value::Array(given))]);
     let members = member_ids(&query, "memberIds")?;
-    Assignments::new(state.store.as_ref())
+    state
+        .services
+        .assignments()
         .unassign_members(caller.site, badge, &members)
         .await?;
     Ok(Json(json!({})))
@@ -104,7 +109,9 @@ pub(super) async fn members_of_badge(
     caller.require(Scope::ReadBadges)?;
     let badge = badge_id(&id)?;
     let (limit, offset) = QueryParams::parse(raw.as_deref()).paging()?;
-    let (members, total) = Assignments::new(state.store.as_ref())
+    let (members, total) = state
+        .services
+        .assignments()
         .members_of_badge(caller.site, badge, limit, offset)
         .await?;
     Ok(Json(json!({
@@ -122,7 +129,9 @@ pub(super) async fn badges_per_member(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
     let members = member_ids(&body, "memberIds")?;
-    let held = Assignments::new(state.store.as_ref())
+    let held = state
+        .services
+        .assignments()
         .badges_per_member(caller.site, &members)
         .await?;
     let entries: Vec<Value> = held
@@ -136,7 +145,7 @@ pub(super) async fn badges_per_member(
 /// for every badge of the site, in display order (counts are kept exact on write).
 pub(super) async fn member_counts(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let counts = Badges::new(state.store.as_ref()).member_counts(caller.site).await?;
+    let counts = state.services.badges().member_counts(caller.site).await?;
     let entries: Vec<Value> = counts
         .iter()
         .map(|(badge, count)| json!({ "badgeId": badge.to_string(), "memberCount": count }))

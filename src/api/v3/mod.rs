@@ -8,10 +8,8 @@ mod params;
 
 use axum::routing::{get, patch, post};
 use axum::Router;
-use serde_json::{json, Value};
 
 use crate::api::AppState;
-use crate::domain::Badge;
 
 /// Every prefix the SDK and Wix's docs use for this API. `/_api/…` is what the
 /// SDK calls when pointed at a host other than Wix's.
@@ -46,18 +44,4 @@ pub fn routes() -> Router<AppState> {
             );
     }
     router
-}
-
-/// A badge as the older API sends it: V4's fields without the revision, and
-/// the icon as its URL.
-fn badge_json(badge: &Badge) -> Value {
-    let mut out = crate::api::v4::badges::badge_json(badge);
-    if let Some(fields) = out.as_object_mut() {
-        fields.remove("revision");
-        fields.remove("icon");
-        if let Some(url) = badge.icon.as_ref().and_then(|icon| icon.url.as_deref()) {
-            fields.insert("icon".into(), json!(url));
-        }
-    }
-    out
 }

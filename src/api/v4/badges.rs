@@ -3,18 +3,19 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::api::auth::Caller;
-use crate::api::badge_input;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, Fields, JsonBody};
-use crate::api::paging::query_metadata;
 use crate::api::projection::Projection;
+use crate::api::wire::badge::badge_json;
+use crate::api::wire::badge_input;
+use crate::api::wire::order::reorder_front;
+use crate::api::wire::paging::query_metadata;
 use crate::api::AppState;
-use crate::domain::{Badge, BadgeId, OrderChange, Position, Scope};
+use crate::domain::{BadgeId, FieldViolation, OrderChange, Position, Scope};
 use crate::query::{parse_query, PageLimits, BADGES};
-use crate::service::badges::{cursor_codec, Badges};
 
 /// Every prefix the SDK and Wix's docs use for this API.
 const PREFIXES: [&str; 3] = ["/badges/v4/badges", "/_api/badges/v4/badges", "/v4/badges"];
@@ -25,9 +26,6 @@ const LIMITS: PageLimits = PageLimits {
     default_cursor_limit: 50,
     max_cursor_limit: 100,
 };
-
-/// Most badges one `updateBadgesDisplayOrder` call may name.
-const MAX_ORDER_IDS: usize = 100;
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
@@ -57,26 +55,6 @@ const BADGE_FIELDS: [&str; 11] = [
     "updatedDate",
 ];
 
-/// A badge as V4 sends it: int64 revision as a string, RFC 3339 dates.
-pub fn badge_json(badge: &Badge) -> Value {
-    let mut out = json!({
-        "id": badge.id.to_string(),
-        "revision": badge.revision.to_string(),
-        "title": badge.title.as_str(),
-        "description": badge.description.as_str(),
-        "backgroundColor": badge.background_color.as_str(),
-        "textColor": badge.text_color.as_str(),
-        "permissionsEnabled": badge.permissions_enabled,
-        "slug": badge.slug.as_str(),
-        "createdDate": badge.created_date,
-        "updatedDate": badge.updated_date,
-    });
-    if let Some(icon) = &badge.icon {
-        out["icon"] = json!(icon);
-    }
-    out
-}
-
 fn badge_id(raw: &str) -> Result<BadgeId, ApiError> {
     Ok(BadgeId::parse("badgeId", raw)?)
 }
@@ -89,15 +67,13 @@ async fn create(
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
     let new = badge_input::new_badge(input, "badge")?;
-    let badge = Badges::new(state.store.as_ref()).create(caller.site, new).await?;
+    let badge = state.services.badges().create(caller.site, new).await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
 
 async fn fetch(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let badge = Badges::new(state.store.as_ref())
-        .get(caller.site, badge_id(&id)?)
-        .await?;
+    let badge = state.services.badges().get(caller.site, badge_id(&id)?).await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
 
@@ -113,7 +89,7 @@ async fn update(
     let mut fields = Fields::new(input, "badge");
     let revision = fields.int64("revision");
     if !fields.has("revision") {
-        fields.violations.push(crate::domain::FieldViolation::new(
+        fields.violations.push(FieldViolation::new(
             "badge.revision",
             "REQUIRED_FIELD",
             "`badge.revision` is required: send the revision you read",
@@ -121,9 +97,7 @@ async fn update(
     }
     fields.finish()?;
     let patch = badge_input::badge_patch(input, "badge")?;
-    let badge = Badges::new(state.store.as_ref())
-        .update(caller.site, id, revision, patch)
-        .await?;
+    let badge = state.services.badges().update(caller.site, id, revision, patch).await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
 
@@ -133,9 +107,7 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
-    Badges::new(state.store.as_ref())
-        .delete(caller.site, badge_id(&id)?)
-        .await?;
+    state.services.badges().delete(caller.site, badge_id(&id)?).await?;
     Ok(Json(json!({})))
 }
 
@@ -145,11 +117,11 @@ async fn query(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let codec = cursor_codec(&state.cursor_secret, caller.site);
+    let codec = state.services.cursors(caller.site);
     let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
     let projection = Projection::take(&mut raw, "query", &BADGE_FIELDS)?;
     let query = parse_query(&BADGES, &raw, "query", LIMITS, &codec)?;
-    let page = Badges::new(state.store.as_ref()).query(caller.site, &query).await?;
+    let page = state.services.badges().query(caller.site, &query).await?;
     let badges: Vec<Value> = page.items.iter().map(|b| projection.apply(badge_json(b))).collect();
     let metadata = query_metadata(&codec, &query, badges.len(), &page);
     Ok(Json(json!({ "badges": badges, "pagingMetadata": metadata })))
@@ -164,37 +136,6 @@ async fn update_order(
     Ok(Json(
         json!({ "badges": badges.iter().map(badge_json).collect::<Vec<_>>() }),
     ))
-}
-
-/// Puts the badges listed in `body[name]` first, in that order; answers every
-/// badge of the site in the new order. Both API generations reorder this way.
-pub async fn reorder_front(
-    state: &AppState,
-    caller: &Caller,
-    body: &Map<String, Value>,
-    name: &str,
-) -> Result<Vec<Badge>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
-    let ids = order_ids(body, name)?;
-    Ok(Badges::new(state.store.as_ref())
-        .reorder(caller.site, OrderChange::Front(ids))
-        .await?)
-}
-
-/// 1–100 distinct badge ids.
-fn order_ids(body: &Map<String, Value>, name: &str) -> Result<Vec<BadgeId>, ApiError> {
-    let mut f = Fields::new(body, "");
-    let ids = f.guid_list(name, 1, MAX_ORDER_IDS).unwrap_or_default();
-    let mut seen = std::collections::HashSet::new();
-    if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
-        f.violations.push(crate::domain::FieldViolation::new(
-            name,
-            "UNIQUE",
-            format!("`{name}` names badge {dup} more than once"),
-        ));
-    }
-    f.finish()?;
-    Ok(ids.into_iter().map(BadgeId::from_uuid).collect())
 }
 
 async fn move_badge(
@@ -213,7 +154,7 @@ async fn move_badge(
         "AFTER" => match f.str("moveAfterBadgeId") {
             Some(raw) => f.check(BadgeId::parse("moveAfterBadgeId", raw)).map(Position::After),
             None => {
-                f.violations.push(crate::domain::FieldViolation::new(
+                f.violations.push(FieldViolation::new(
                     "moveAfterBadgeId",
                     "REQUIRED_FIELD",
                     "`moveAfterBadgeId` is required when position is AFTER",
@@ -222,7 +163,7 @@ async fn move_badge(
             }
         },
         other => {
-            f.violations.push(crate::domain::FieldViolation::new(
+            f.violations.push(FieldViolation::new(
                 "position",
                 "ENUM",
                 format!("`position` must be FIRST, LAST or AFTER, got {other:?}"),
@@ -232,7 +173,9 @@ async fn move_badge(
     };
     f.finish()?;
     let position = position.ok_or_else(ApiError::internal)?;
-    Badges::new(state.store.as_ref())
+    state
+        .services
+        .badges()
         .reorder(caller.site, OrderChange::Move { id, position })
         .await?;
     Ok(Json(json!({})))

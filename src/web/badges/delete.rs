@@ -6,7 +6,6 @@ use maud::{html, Markup};
 
 use super::{badge_id, chip, members};
 use crate::api::AppState;
-use crate::service::badges::Badges;
 use crate::web::error::WebError;
 use crate::web::layout::{csrf_field, page};
 use crate::web::session::{ManageForm, SignedIn};
@@ -19,9 +18,7 @@ pub async fn confirm_page(
     if !session.can_manage() {
         return Err(WebError::ReadOnly);
     }
-    let badge = Badges::new(state.store.as_ref())
-        .get(session.site, badge_id(&id)?)
-        .await?;
+    let badge = state.services.badges().get(session.site, badge_id(&id)?).await?;
     let title = format!("Delete “{}”?", badge.title.as_str());
     let body = html! {
         p.back { a href={ "/admin/badges/" (badge.id) "/edit" } { "← Back to the badge" } }
@@ -50,9 +47,7 @@ pub async fn delete(
     Path(id): Path<String>,
     ManageForm { session, .. }: ManageForm,
 ) -> Result<Response, WebError> {
-    let deleted = Badges::new(state.store.as_ref())
-        .delete(session.site, badge_id(&id)?)
-        .await?;
+    let deleted = state.services.badges().delete(session.site, badge_id(&id)?).await?;
     let title: String = form_urlencoded::byte_serialize(deleted.title.as_str().as_bytes()).collect();
     Ok(Redirect::to(&format!("/admin/badges?deleted={title}")).into_response())
 }

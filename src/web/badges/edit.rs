@@ -1,5 +1,5 @@
 //! Creating and editing a badge. The form is read with the API's own badge
-//! readers (`api::badge_input`), so its inline errors are the API's field
+//! readers (`api::wire::badge_input`), so its inline errors are the API's field
 //! violations. Editing sends the revision the form was opened at; if someone
 //! changed the badge meanwhile, nothing is saved and the page says so.
 
@@ -10,13 +10,12 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{badge_id, members};
-use crate::api::badge_input;
 use crate::api::error::ApiError;
 use crate::api::json::Fields;
+use crate::api::wire::badge_input;
 use crate::api::AppState;
 use crate::domain::{Badge, Color};
 use crate::service::admin_sessions::AdminSession;
-use crate::service::badges::Badges;
 use crate::service::ServiceError;
 use crate::web::error::WebError;
 use crate::web::form::FormBody;
@@ -126,7 +125,7 @@ pub async fn create(
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    let badge = Badges::new(state.store.as_ref()).create(session.site, new).await?;
+    let badge = state.services.badges().create(session.site, new).await?;
     Ok(Redirect::to(&format!("/admin/badges/{}/edit?saved=created", badge.id)).into_response())
 }
 
@@ -142,9 +141,7 @@ pub async fn edit_page(
     Path(id): Path<String>,
     Query(params): Query<EditParams>,
 ) -> Result<Markup, WebError> {
-    let badge = Badges::new(state.store.as_ref())
-        .get(session.site, badge_id(&id)?)
-        .await?;
+    let badge = state.services.badges().get(session.site, badge_id(&id)?).await?;
     let notice = params.saved.map(|s| {
         if s == "created" {
             "Badge created."
@@ -168,7 +165,7 @@ pub async fn update(
     Path(id): Path<String>,
     ManageForm { session, form }: ManageForm,
 ) -> Result<Response, WebError> {
-    let badges = Badges::new(state.store.as_ref());
+    let badges = state.services.badges();
     let id = badge_id(&id)?;
     let badge = badges.get(session.site, id).await?;
     let refusal = match read_update(&form) {

@@ -14,8 +14,7 @@ use crate::domain::{Badge, BadgeAssignment, MemberId, NewAssignment, Tags};
 use crate::query::cursor::CursorPosition;
 use crate::query::{parse_query, CursorCodec, PageLimits, Query as WixQuery, ASSIGNMENTS};
 use crate::service::admin_sessions::AdminSession;
-use crate::service::assignments::{Assignments, MAX_BULK_ITEMS};
-use crate::service::badges::{cursor_codec, Badges};
+use crate::service::assignments::MAX_BULK_ITEMS;
 use crate::store::Page;
 use crate::web::error::WebError;
 use crate::web::layout::{csrf_field, notice, page as layout_page, FieldErrors};
@@ -52,9 +51,7 @@ pub async fn page(
     Path(id): Path<String>,
     Query(params): Query<HoldersParams>,
 ) -> Result<Response, WebError> {
-    let badge = Badges::new(state.store.as_ref())
-        .get(session.site, badge_id(&id)?)
-        .await?;
+    let badge = state.services.badges().get(session.site, badge_id(&id)?).await?;
     let message = params
         .removed
         .as_deref()
@@ -84,7 +81,7 @@ async fn render(
     errors: &FieldErrors,
     pasted: &str,
 ) -> Result<Response, WebError> {
-    let codec = cursor_codec(&state.cursor_secret, session.site);
+    let codec = state.services.cursors(session.site);
     let search = params.member.as_deref().map(str::trim).filter(|m| !m.is_empty());
     let mut search_error = None;
     let member = match search.map(|m| MemberId::parse("memberId", m)) {
@@ -96,9 +93,7 @@ async fn render(
         None => None,
     };
     let query = holders_query(badge, member, params.cursor.as_deref(), &codec)?;
-    let holders = Assignments::new(state.store.as_ref())
-        .query(session.site, &query)
-        .await?;
+    let holders = state.services.assignments().query(session.site, &query).await?;
     let (next, prev) = cursors(&codec, &query, &holders);
     let base = format!("/admin/badges/{}/holders", badge.id);
     let manage = session.can_manage();
@@ -256,9 +251,7 @@ pub async fn assign(
     Path(id): Path<String>,
     ManageForm { session, form }: ManageForm,
 ) -> Result<Response, WebError> {
-    let badge = Badges::new(state.store.as_ref())
-        .get(session.site, badge_id(&id)?)
-        .await?;
+    let badge = state.services.badges().get(session.site, badge_id(&id)?).await?;
     let pasted = form.text("memberIds");
     let ids = pasted_ids(pasted);
     let refuse = |message: String| FieldErrors::single("memberIds", message);
@@ -279,7 +272,7 @@ pub async fn assign(
 
     let (results, assigned) = assign_each(&state, &session, &badge, &ids).await?;
     // Counts changed: show the badge as it is now.
-    let badge = Badges::new(state.store.as_ref()).get(session.site, badge.id).await?;
+    let badge = state.services.badges().get(session.site, badge.id).await?;
     let message = format!("Assigned {assigned} of {} ids.", ids.len());
     let params = HoldersParams::default();
     render(
@@ -324,9 +317,7 @@ async fn assign_each(
     }
     let mut assigned = 0;
     if !items.is_empty() {
-        let results = Assignments::new(state.store.as_ref())
-            .create_many(session.site, &items)
-            .await?;
+        let results = state.services.assignments().create_many(session.site, &items).await?;
         for (slot, result) in slots.into_iter().zip(results) {
             outcomes[slot].1 = Some(match result {
                 Ok(_) => {
@@ -353,7 +344,9 @@ pub async fn unassign(
     let badge = badge_id(&id)?;
     let member =
         MemberId::parse("member", form.text("member").trim()).map_err(|v| WebError::BadRequest(v.description))?;
-    Assignments::new(state.store.as_ref())
+    state
+        .services
+        .assignments()
         .unassign_members(session.site, badge, &[member])
         .await?;
     Ok(Redirect::to(&format!("/admin/badges/{badge}/holders?removed={member}")).into_response())

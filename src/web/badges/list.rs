@@ -12,7 +12,6 @@ use super::{badge_id, chip, members};
 use crate::api::AppState;
 use crate::domain::{Badge, BadgeId, OrderChange, Position};
 use crate::service::admin_sessions::AdminSession;
-use crate::service::badges::Badges;
 use crate::web::error::WebError;
 use crate::web::layout::{csrf_field, notice, page as layout_page};
 use crate::web::session::{ManageForm, SignedIn};
@@ -47,9 +46,7 @@ pub async fn page(
     let offset = (page - 1) * u64::from(PAGE_SIZE);
     // Two badges before the page and one after it decide where the edge rows move.
     let start = offset.saturating_sub(2);
-    let window = Badges::new(state.store.as_ref())
-        .list(session.site, PAGE_SIZE + 3, start)
-        .await?;
+    let window = state.services.badges().list(session.site, PAGE_SIZE + 3, start).await?;
     let total = window.total.unwrap_or(0);
     let at = |global: u64| -> Option<&Badge> {
         global
@@ -183,7 +180,9 @@ pub async fn move_badge(
         "" => Position::First,
         raw => Position::After(BadgeId::parse("after", raw).map_err(|v| WebError::BadRequest(v.description))?),
     };
-    Badges::new(state.store.as_ref())
+    state
+        .services
+        .badges()
         .reorder(session.site, OrderChange::Move { id, position })
         .await?;
     let page = form.text("page").parse::<u64>().unwrap_or(1).clamp(1, MAX_PAGE);

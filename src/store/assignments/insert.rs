@@ -6,33 +6,15 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
-use super::assignments::{placeholders, tags_json};
-use super::rows;
-use super::sql_store::bind_all;
-use super::{SqlStore, StoreError, StoreResult};
+use super::of_site_by_id;
 use crate::domain::{AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, NewAssignment, SiteId, Timestamp};
-use crate::query::{Dialect, SqlParam};
-
-/// `rows` tuples of `columns` placeholders each, for a `VALUES` list whose
-/// parameters are all positional and in order. SQLite resolves each named
-/// `$n` by a linear search of every name in the statement, which costs O(n²)
-/// on a 900-parameter insert; its plain `?` takes the next position directly,
-/// and every tuple is the same text.
-fn values_list(dialect: Dialect, rows: usize, columns: usize) -> String {
-    match dialect {
-        Dialect::Sqlite => {
-            let tuple = format!("({})", vec!["?"; columns].join(", "));
-            vec![tuple.as_str(); rows].join(", ")
-        }
-        Dialect::Postgres => (0..rows)
-            .map(|i| format!("({})", placeholders(i * columns + 1, columns)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
+use crate::query::{Dialect, SqlParam, SqlText};
+use crate::store::rows::{self, tags_json};
+use crate::store::sql::{bind_all, positional, statement, values_list};
+use crate::store::{SqlStore, StoreError, StoreResult};
 
 impl SqlStore {
-    pub(super) async fn create_assignments_impl(
+    pub(in crate::store) async fn create_assignments_impl(
         &self,
         site: SiteId,
         items: &[NewAssignment],
@@ -71,10 +53,7 @@ impl SqlStore {
         // The per-row values; the site and the dates, the same for every row,
         // are bound once after them.
         const COLUMNS: usize = 6;
-        let shared = |k: usize| match self.dialect {
-            Dialect::Sqlite => "?".to_owned(),
-            Dialect::Postgres => format!("${}", pending.len() * COLUMNS + k),
-        };
+        let shared = |k: usize| positional(self.dialect, pending.len() * COLUMNS + k);
         let sql = format!(
             "WITH v (id, badge_id, member_id, tags, private_tags, extended_fields) AS (VALUES {}) \
              INSERT INTO badge_assignments (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, \
@@ -114,9 +93,12 @@ impl SqlStore {
             .iter()
             .all(|(_, a)| a.tags.public.is_empty() && a.tags.private.is_empty());
         let (inserted, locked) = if self.dialect == Dialect::Sqlite && untagged {
-            (self.insert_untagged_sqlite(site, sql, params, ids).await?, None)
+            (
+                self.insert_untagged_sqlite(site, site_pk, sql, params, ids).await?,
+                None,
+            )
         } else {
-            self.insert_in_transaction(site, &sql, &params, &pending, &badge_ids, ids)
+            self.insert_in_transaction(site, site_pk, &sql, &params, &pending, &badge_ids, ids)
                 .await?
         };
 
@@ -144,9 +126,11 @@ impl SqlStore {
     /// The general insert: one transaction holding the insert, the holder
     /// counts and the tag rows. On PostgreSQL the badges are locked first
     /// (see `lock_badges`) and returned as the ones that exist.
+    #[allow(clippy::too_many_arguments)]
     async fn insert_in_transaction(
         &self,
         site: SiteId,
+        site_pk: i64,
         sql: &str,
         params: &[SqlParam],
         pending: &[(usize, BadgeAssignment)],
@@ -163,14 +147,14 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?
             .rows_affected() as usize;
-        let inserted = Self::inserted_ids(&mut tx, inserted_count, ids).await?;
+        let inserted = Self::inserted_ids(&mut tx, site_pk, inserted_count, ids).await?;
         let added = pending
             .iter()
             .filter(|(_, a)| inserted.contains(&a.id))
             .map(|(_, a)| a.badge_id);
         Self::adjust_member_counts(&mut tx, site, added, 1).await?;
         let tagged = pending.iter().map(|(_, a)| a).filter(|a| inserted.contains(&a.id));
-        Self::insert_tag_rows(&mut tx, self.dialect, tagged).await?;
+        Self::insert_tag_rows(&mut tx, self.dialect, site_pk, tagged).await?;
         tx.commit().await?;
         Ok((inserted, locked))
     }
@@ -184,6 +168,7 @@ impl SqlStore {
     async fn insert_untagged_sqlite(
         &self,
         site: SiteId,
+        site_pk: i64,
         insert_sql: String,
         mut params: Vec<SqlParam>,
         ids: Vec<AssignmentId>,
@@ -194,9 +179,11 @@ impl SqlStore {
         let script = format!(
             "BEGIN IMMEDIATE; {insert_sql}; SELECT changes() AS inserted; \
              UPDATE badges SET member_count = member_count + d.n \
-             FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments WHERE id IN ({id_list}) GROUP BY badge_id) AS d \
+             FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments \
+                   WHERE site_pk = ? AND id IN ({id_list}) GROUP BY badge_id) AS d \
              WHERE badges.site_id = ? AND badges.id = d.badge_id; COMMIT"
         );
+        params.push(SqlParam::Int(site_pk));
         params.extend(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
         params.push(SqlParam::Blob(site.to_bytes()));
         let write = self.write.clone();
@@ -205,8 +192,12 @@ impl SqlStore {
             let rows = match bind_all(sqlx::query(&script), &params).fetch_all(&mut *conn).await {
                 Ok(rows) => rows,
                 Err(e) => {
-                    // A statement failed inside the script: end its transaction here.
-                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    // A statement failed inside the script: end its transaction
+                    // here. A connection that cannot say whether it did must
+                    // never serve another request still inside it.
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        let _ = conn.close().await;
+                    }
                     return Err(e.into());
                 }
             };
@@ -215,7 +206,7 @@ impl SqlStore {
                 None => 0,
             };
             // Still on the only write connection: nothing has changed since the script.
-            Self::inserted_ids(&mut conn, inserted as usize, ids).await
+            Self::inserted_ids(&mut conn, site_pk, inserted as usize, ids).await
         });
         task.await
             .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))?
@@ -226,21 +217,18 @@ impl SqlStore {
     /// which: the ids are fresh, so every one stored was inserted just now.
     async fn inserted_ids(
         conn: &mut AnyConnection,
+        site_pk: i64,
         inserted: usize,
         ids: Vec<AssignmentId>,
     ) -> StoreResult<HashSet<AssignmentId>> {
         if inserted == ids.len() {
             return Ok(ids.into_iter().collect());
         }
-        let sql = format!(
-            "SELECT id FROM badge_assignments WHERE id IN ({})",
-            placeholders(1, ids.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in &ids {
-            q = q.bind(id.to_bytes());
-        }
-        q.fetch_all(&mut *conn)
+        let mut text = SqlText::new();
+        let named = of_site_by_id(&mut text, site_pk, &ids);
+        text.push(&format!("SELECT id FROM badge_assignments WHERE {named}"));
+        statement(&text)
+            .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(|r| rows::assignment_id(r, "id"))
@@ -248,10 +236,12 @@ impl SqlStore {
     }
 
     /// The tag index rows of new assignments (tag changes later are the
-    /// update trigger's). Untagged assignments cost nothing here.
+    /// update trigger's), each written only where its assignment is the
+    /// site's. Untagged assignments cost nothing here.
     async fn insert_tag_rows(
         conn: &mut AnyConnection,
         dialect: Dialect,
+        site_pk: i64,
         assignments: impl Iterator<Item = &BadgeAssignment>,
     ) -> StoreResult<()> {
         let rows: Vec<(&AssignmentId, &str, &String)> = assignments
@@ -264,14 +254,24 @@ impl SqlStore {
         // 300 rows of 3 parameters stay far below either database's parameter limit.
         for chunk in rows.chunks(300) {
             let sql = format!(
-                "INSERT INTO badge_assignment_tags (assignment_id, kind, tag) VALUES {} ON CONFLICT DO NOTHING",
-                values_list(dialect, chunk.len(), 3)
+                "WITH v (assignment_id, kind, tag) AS (VALUES {}) \
+                 INSERT INTO badge_assignment_tags (assignment_id, kind, tag) \
+                 SELECT v.assignment_id, v.kind, v.tag FROM v WHERE EXISTS \
+                 (SELECT 1 FROM badge_assignments a WHERE a.site_pk = {} AND a.id = v.assignment_id) \
+                 ON CONFLICT DO NOTHING",
+                values_list(dialect, chunk.len(), 3),
+                positional(dialect, chunk.len() * 3 + 1),
             );
-            let mut q = sqlx::query(&sql);
+            let mut params: Vec<SqlParam> = Vec::with_capacity(chunk.len() * 3 + 1);
             for (id, kind, tag) in chunk {
-                q = q.bind(id.to_bytes()).bind(*kind).bind(tag.as_str());
+                params.extend([
+                    SqlParam::Blob(id.to_bytes()),
+                    SqlParam::Text((*kind).to_owned()),
+                    SqlParam::Text((*tag).clone()),
+                ]);
             }
-            q.execute(&mut *conn).await?;
+            params.push(SqlParam::Int(site_pk));
+            bind_all(sqlx::query(&sql), &params).execute(&mut *conn).await?;
         }
         Ok(())
     }

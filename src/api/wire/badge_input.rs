@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::error::ApiError;
-use super::json::Fields;
+use crate::api::error::ApiError;
+use crate::api::json::Fields;
 use crate::domain::{BadgeDescription, BadgePatch, BadgeTitle, Color, Image, NewBadge};
 
 /// Read-only fields (`id`, `revision`, `slug`, dates, …) are ignored, as Wix does.

@@ -1,0 +1,60 @@
+//! Re-tagging every assignment a filter matches, and reading the job record.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::input::tag_change;
+use crate::api::auth::Caller;
+use crate::api::error::ApiError;
+use crate::api::json::JsonBody;
+use crate::api::AppState;
+use crate::domain::{FieldViolation, Job, JobId, Scope};
+use crate::query::{parse_filter, ASSIGNMENTS};
+
+fn job_json(job: &Job) -> Value {
+    json!({
+        "id": job.id.to_string(),
+        "kind": job.kind,
+        "status": job.status,
+        "totalItems": job.total,
+        "succeededItems": job.succeeded,
+        "failedItems": job.failed,
+        "createdDate": job.created_date,
+        "updatedDate": job.updated_date,
+    })
+}
+
+pub(super) async fn update_tags_by_filter(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ManageBadges)?;
+    let Some(raw_filter) = body.get("filter").filter(|f| !f.is_null()) else {
+        return Err(ApiError::invalid(vec![FieldViolation::new(
+            "filter",
+            "REQUIRED_FIELD",
+            "`filter` is required (send {} for every assignment)",
+        )]));
+    };
+    let filter = parse_filter(&ASSIGNMENTS, raw_filter, "filter")?;
+    let (add, remove) = tag_change(&body)?;
+    let job = state
+        .services
+        .assignments()
+        .update_tags_by_filter(caller.site, &filter, &add, &remove)
+        .await?;
+    Ok(Json(json!({ "jobId": job.id.to_string() })))
+}
+
+pub(super) async fn job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let id = JobId::parse("jobId", &id)?;
+    let job = state.services.assignments().job(caller.site, id).await?;
+    Ok(Json(json!({ "job": job_json(&job) })))
+}

@@ -1,0 +1,54 @@
+//! `POST …/query`: assignments by the Wix query language.
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::api::auth::Caller;
+use crate::api::error::ApiError;
+use crate::api::json::JsonBody;
+use crate::api::projection::Projection;
+use crate::api::wire::assignment::assignment_json;
+use crate::api::wire::paging::query_metadata;
+use crate::api::AppState;
+use crate::domain::Scope;
+use crate::query::{parse_query, PageLimits, ASSIGNMENTS};
+
+/// Cursor pages: default and maximum 100, as the spec gives.
+const LIMITS: PageLimits = PageLimits {
+    default_limit: 100,
+    max_limit: 100,
+    default_cursor_limit: 100,
+    max_cursor_limit: 100,
+};
+
+/// The fields of an assignment, which `query.fields` may name.
+const ASSIGNMENT_FIELDS: [&str; 7] = [
+    "id",
+    "badgeId",
+    "memberId",
+    "tags",
+    "extendedFields",
+    "createdDate",
+    "updatedDate",
+];
+
+pub(super) async fn query(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::ReadBadges)?;
+    let codec = state.services.cursors(caller.site);
+    let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let projection = Projection::take(&mut raw, "query", &ASSIGNMENT_FIELDS)?;
+    let query = parse_query(&ASSIGNMENTS, &raw, "query", LIMITS, &codec)?;
+    let page = state.services.assignments().query(caller.site, &query).await?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|a| projection.apply(assignment_json(a)))
+        .collect();
+    let metadata = query_metadata(&codec, &query, items.len(), &page);
+    Ok(Json(json!({ "badgeAssignments": items, "pagingMetadata": metadata })))
+}

@@ -1,0 +1,33 @@
+//! Badge assignment storage. Multi-row writes are one transaction each;
+//! uniqueness of (site, member, badge) is the primary key's job. Each write
+//! moves `badges.member_count` by what it changed, in its own transaction, so
+//! the counts are exact at every commit. New assignments write their tag
+//! index rows in the same transaction; a database trigger (see the
+//! migrations) keeps them in step when tags change. Every statement names
+//! the site, even where the ids it touches are fresh.
+
+mod counts;
+mod delete;
+mod insert;
+mod locks;
+mod query;
+mod tags;
+
+use std::collections::HashMap;
+
+use crate::domain::{AssignmentId, BadgeAssignment};
+use crate::query::{SqlParam, SqlText};
+
+/// `site_pk = $n AND id IN (…)`: the assignments of one site, named by id.
+fn of_site_by_id(text: &mut SqlText, site_pk: i64, ids: &[AssignmentId]) -> String {
+    let site = text.bind(SqlParam::Int(site_pk));
+    let ids = text.bind_list(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
+    format!("site_pk = {site} AND id IN ({ids})")
+}
+
+/// One answer per id asked for, in the order asked: the assignment, or
+/// `None` where there was none.
+fn in_asked_order(ids: &[AssignmentId], found: Vec<BadgeAssignment>) -> Vec<Option<BadgeAssignment>> {
+    let mut by_id: HashMap<AssignmentId, BadgeAssignment> = found.into_iter().map(|a| (a.id, a)).collect();
+    ids.iter().map(|id| by_id.remove(id)).collect()
+}

@@ -1,0 +1,105 @@
+//! Changing the tags of assignments, by id or by filter. (The tag index rows
+//! follow through a trigger.)
+
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+
+use super::{in_asked_order, of_site_by_id};
+use crate::domain::{AssignmentId, BadgeAssignment, Job, JobId, SiteId, Tags, Timestamp};
+use crate::query::{compile_filter, Filter, SqlParam, SqlText, ASSIGNMENTS};
+use crate::store::rows::{self, tags_json, ASSIGNMENT_COLUMNS};
+use crate::store::sql::statement;
+use crate::store::{SqlStore, StoreResult};
+
+impl SqlStore {
+    /// Adds and removes tags on the listed assignments; `None` for unknown ids.
+    pub(in crate::store) async fn update_assignment_tags_impl(
+        &self,
+        site: SiteId,
+        ids: &[AssignmentId],
+        add: &Tags,
+        remove: &Tags,
+    ) -> StoreResult<Vec<Option<BadgeAssignment>>> {
+        let Some(site_pk) = self.existing_site_key(site).await? else {
+            return Ok(vec![None; ids.len()]);
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write.begin().await?;
+        let mut text = SqlText::new();
+        let named = of_site_by_id(&mut text, site_pk, ids);
+        text.push(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE {named}"
+        ));
+        let found = statement(&text).fetch_all(&mut *tx).await?;
+        let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
+        tx.commit().await?;
+        Ok(in_asked_order(ids, updated))
+    }
+
+    /// Re-tags every assignment the filter matches, in one transaction, and
+    /// records the run as a finished job.
+    pub(in crate::store) async fn update_assignment_tags_by_filter_impl(
+        &self,
+        site: SiteId,
+        filter: &Filter,
+        add: &Tags,
+        remove: &Tags,
+    ) -> StoreResult<Job> {
+        let site_pk = self.site_key(site).await?;
+        let mut tx = self.write.begin().await?;
+        let mut text = SqlText::new();
+        let site_param = text.bind(SqlParam::Int(site_pk));
+        text.push(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE badge_assignments.site_pk = {site_param} AND "
+        ));
+        compile_filter(self.dialect, &ASSIGNMENTS, filter, &mut text);
+        let found = statement(&text).fetch_all(&mut *tx).await?;
+        let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
+        let now = Timestamp::now();
+        let job = Job {
+            id: JobId::generate(),
+            kind: "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS".into(),
+            status: "FINISHED".into(),
+            total: found.len() as i64,
+            succeeded: updated.len() as i64,
+            failed: (found.len() - updated.len()) as i64,
+            created_date: now,
+            updated_date: now,
+        };
+        Self::insert_job(&mut tx, site_pk, &job).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+}
+
+/// Applies a tag change to the given rows of the site; returns them as they are now.
+async fn retag(
+    conn: &mut AnyConnection,
+    site_pk: i64,
+    found: &[AnyRow],
+    add: &Tags,
+    remove: &Tags,
+) -> StoreResult<Vec<BadgeAssignment>> {
+    let now = Timestamp::now();
+    let mut updated = Vec::with_capacity(found.len());
+    for row in found {
+        let mut current = rows::assignment(row)?;
+        current.tags = current.tags.changed(add, remove);
+        current.updated_date = now;
+        sqlx::query(
+            "UPDATE badge_assignments SET tags = $1, private_tags = $2, updated_at = $3 \
+             WHERE site_pk = $4 AND id = $5",
+        )
+        .bind(tags_json(&current.tags.public))
+        .bind(tags_json(&current.tags.private))
+        .bind(now.millis())
+        .bind(site_pk)
+        .bind(current.id.to_bytes())
+        .execute(&mut *conn)
+        .await?;
+        updated.push(current);
+    }
+    Ok(updated)
+}
