@@ -11,11 +11,9 @@ use serde_json::json;
 use super::{badge_id, chip, members};
 use crate::api::AppState;
 use crate::domain::{Badge, BadgeAssignment, MemberId, NewAssignment, Tags};
-use crate::query::cursor::CursorPosition;
 use crate::query::{parse_query, CursorCodec, PageLimits, Query as WixQuery, ASSIGNMENTS};
 use crate::service::admin_sessions::AdminSession;
 use crate::service::assignments::MAX_BULK_ITEMS;
-use crate::store::Page;
 use crate::web::error::WebError;
 use crate::web::layout::{csrf_field, notice, page as layout_page, FieldErrors};
 use crate::web::session::{ManageForm, SignedIn};
@@ -94,7 +92,8 @@ async fn render(
     };
     let query = holders_query(badge, member, params.cursor.as_deref(), &codec)?;
     let holders = state.services.assignments().query(session.site, &query).await?;
-    let (next, prev) = cursors(&codec, &query, &holders);
+    let cursors = codec.page_cursors(&query, &holders);
+    let (next, prev) = (url_token(cursors.next), url_token(cursors.prev));
     let base = format!("/admin/badges/{}/holders", badge.id);
     let manage = session.can_manage();
     let status = if errors.is_empty() {
@@ -224,19 +223,9 @@ fn holders_query(
     Ok(query)
 }
 
-/// The next and previous page tokens.
-fn cursors(codec: &CursorCodec, query: &WixQuery, page: &Page<BadgeAssignment>) -> (Option<String>, Option<String>) {
-    let token = |key: &Option<Vec<crate::query::Value>>, backward| {
-        key.as_ref().map(|key| {
-            let token = codec.encode(&CursorPosition {
-                shape: query.shape.clone(),
-                key: key.clone(),
-                backward,
-            });
-            form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
-        })
-    };
-    (token(&page.next_key, false), token(&page.prev_key, true))
+/// A cursor as a query-string value.
+fn url_token(token: Option<String>) -> Option<String> {
+    token.map(|t| form_urlencoded::byte_serialize(t.as_bytes()).collect())
 }
 
 /// The ids in a paste: anything between spaces, commas and semicolons.
