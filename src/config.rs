@@ -27,6 +27,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The admin page served at /admin.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -63,6 +68,25 @@ pub struct ServeArgs {
     pub listen: String,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// How long an admin page sign-in lasts, in hours.
+    #[arg(long, env = "INSIGNIA_ADMIN_SESSION_HOURS", default_value_t = 12)]
+    pub admin_session_hours: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Print a one-time link that signs a browser in to the site's admin page
+    /// (valid for 15 minutes, usable once).
+    LoginLink {
+        /// The site (a GUID) to manage.
+        #[arg(long)]
+        site: String,
+        /// Where browsers reach `insignia serve`.
+        #[arg(long, env = "INSIGNIA_ADMIN_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,3 +8,4 @@ pub mod domain;
 pub mod query;
 pub mod service;
 pub mod store;
+pub mod web;

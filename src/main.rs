@@ -2,9 +2,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use insignia::config::{Cli, Command, DatabaseArgs, KeysCommand, ServeArgs};
-use insignia::domain::{generate_api_key, Scope, SiteId, Timestamp};
-use insignia::store::{connect, ApiKeyRecord, SqlStore, Store};
+use insignia::config::{AdminCommand, Cli, Command, DatabaseArgs, KeysCommand, ServeArgs};
+use insignia::domain::{Scope, SiteId};
+use insignia::service::api_keys::ApiKeys;
+use insignia::service::Services;
+use insignia::store::{connect, SqlStore, Store};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -33,6 +35,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys { command } => keys(command).await,
+        Command::Admin { command } => admin(command).await,
     }
 }
 
@@ -44,7 +47,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = open(&args.database).await?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
-    let state = insignia::api::AppState::new(Arc::new(store.clone())).await?;
+    let session_ttl = std::time::Duration::from_secs(u64::from(args.admin_session_hours) * 3600);
+    let state = insignia::api::AppState::new(Arc::new(store.clone()))
+        .await?
+        .with_admin_session_ttl(session_ttl);
     tracing::info!(%addr, "insignia listening on http://{addr}");
     axum::serve(listener, insignia::api::router(state))
         .with_graceful_shutdown(shutdown_signal())
@@ -81,29 +87,22 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create { site, scopes, database } => {
             let site = SiteId::parse("--site", &site).map_err(|v| anyhow::anyhow!(v.description))?;
-            for scope in &scopes {
-                if Scope::parse(scope).is_none() {
-                    anyhow::bail!(
-                        "unknown scope {scope:?}: use {} or {}",
-                        Scope::MANAGE_BADGES,
-                        Scope::READ_BADGES
-                    );
-                }
-            }
-            let store = open(&database).await?;
-            let key = generate_api_key();
-            store
-                .insert_api_key(&ApiKeyRecord {
-                    id: key.id.clone(),
-                    key_hash: key.hash,
-                    site_id: site,
-                    scopes,
-                    created_at: Timestamp::now(),
-                    revoked_at: None,
+            let scopes = scopes
+                .iter()
+                .map(|scope| {
+                    Scope::parse(scope).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "unknown scope {scope:?}: use {} or {}",
+                            Scope::MANAGE_BADGES,
+                            Scope::READ_BADGES
+                        )
+                    })
                 })
-                .await?;
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let store = open(&database).await?;
+            let (_, secret) = ApiKeys::new(&store).create(site, &scopes).await?;
             store.close().await;
-            println!("{}", key.secret);
+            println!("{secret}");
             Ok(())
         }
         KeysCommand::List { site, database } => {
@@ -133,6 +132,24 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
                 anyhow::bail!("no active key with id {id}");
             }
             eprintln!("key {id} revoked");
+            Ok(())
+        }
+    }
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::LoginLink {
+            site,
+            base_url,
+            database,
+        } => {
+            let site = SiteId::parse("--site", &site).map_err(|v| anyhow::anyhow!(v.description))?;
+            let store = open(&database).await?;
+            let services = Services::new(Arc::new(store.clone())).await?;
+            let secret = services.admin_sessions().create_login_link(site).await?;
+            store.close().await;
+            println!("{}", insignia::web::login_link_url(&base_url, &secret));
             Ok(())
         }
     }

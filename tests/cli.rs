@@ -72,6 +72,40 @@ fn keys_create_list_revoke() {
 }
 
 #[test]
+fn admin_login_link_prints_one_link_for_the_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("admin.db").display());
+    let site = uuid::Uuid::new_v4().to_string();
+
+    let default = insignia(&["admin", "login-link", "--site", &site, "--database", &db]);
+    assert!(default.status.success(), "{}", String::from_utf8_lossy(&default.stderr));
+    let link = String::from_utf8(default.stdout).unwrap();
+    assert_eq!(link.lines().count(), 1, "only the link is printed: {link:?}");
+    assert!(link.starts_with("http://127.0.0.1:8080/admin/login?token="), "{link}");
+
+    let proxied = insignia(&[
+        "admin",
+        "login-link",
+        "--site",
+        &site,
+        "--base-url",
+        "https://badges.example.com/",
+        "--database",
+        &db,
+    ]);
+    let other = String::from_utf8(proxied.stdout).unwrap();
+    assert!(
+        other.starts_with("https://badges.example.com/admin/login?token="),
+        "{other}"
+    );
+    assert_ne!(link.split('=').nth(1), other.split('=').nth(1), "every link is new");
+
+    let bad_site = insignia(&["admin", "login-link", "--site", "nope", "--database", &db]);
+    assert!(!bad_site.status.success());
+    assert!(String::from_utf8_lossy(&bad_site.stderr).contains("--site"));
+}
+
+#[test]
 fn serve_answers_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("serve.db");

@@ -8,9 +8,10 @@ pub mod json;
 mod projection;
 pub mod v3;
 pub mod v4;
-mod wire;
+pub(crate) mod wire;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
@@ -41,6 +42,12 @@ impl AppState {
             services: Services::new(store).await?,
         })
     }
+
+    /// How long an admin page sign-in lasts.
+    pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
+        self.services = self.services.with_admin_session_ttl(ttl);
+        self
+    }
 }
 
 /// The whole HTTP application.
@@ -50,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v4::badges::routes())
         .merge(v4::assignments::routes())
         .merge(v3::routes())
+        .merge(crate::web::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(not_found)

@@ -1,13 +1,10 @@
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use super::token::{hash_secret, SecretToken};
 
 /// The prefix of every key, so a leaked key is easy to recognise in logs and scanners.
 const KEY_PREFIX: &str = "insg_";
 
 /// Random bytes in a key.
-const KEY_BYTES: usize = 32;
+const KEY_BYTES: usize = SecretToken::BYTES;
 
 /// The length of every key: the prefix and the unpadded base64url of its bytes.
 const KEY_LEN: usize = KEY_PREFIX.len() + (KEY_BYTES * 4).div_ceil(3);
@@ -20,13 +17,8 @@ pub struct GeneratedKey {
     pub id: String,
 }
 
-/// 256 random bits; with that much entropy a plain SHA-256 is a safe
-/// stored form (no password-style stretching is needed).
 pub fn generate_api_key() -> GeneratedKey {
-    let mut raw = [0u8; KEY_BYTES];
-    rand::thread_rng().fill_bytes(&mut raw);
-    let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
-    let hash = hash_api_key(&secret);
+    let SecretToken { secret, hash } = SecretToken::generate(KEY_PREFIX);
     let id = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
     GeneratedKey { secret, hash, id }
 }
@@ -42,7 +34,7 @@ pub fn is_well_formed_api_key(secret: &str) -> bool {
 }
 
 pub fn hash_api_key(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
+    hash_secret(secret)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod order;
 mod scope;
 mod slug;
 mod time;
+mod token;
 
 pub use api_key::{generate_api_key, hash_api_key, is_well_formed_api_key, GeneratedKey};
 pub use assignment::{AssignmentRefusal, BadgeAssignment, Job, NewAssignment, TagIds, Tags};
@@ -24,6 +25,7 @@ pub use order::{OrderChange, Position};
 pub use scope::Scope;
 pub use slug::Slug;
 pub use time::Timestamp;
+pub use token::{hash_secret, SecretToken};
 
 /// A rule broken by one field of the input; becomes one Wix `fieldViolation`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,8 @@ use crate::store::{Store, StoreError};
 pub struct Caller {
     pub site: SiteId,
     pub scopes: Vec<Scope>,
+    /// The id of the API key presented (as `keys list` shows it).
+    pub key_id: String,
 }
 
 impl Caller {
@@ -75,6 +77,7 @@ impl Authenticator {
         Ok(Caller {
             site: key.site_id,
             scopes: key.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+            key_id: key.id,
         })
     }
 }

@@ -2,17 +2,22 @@
 //! rules live here and in `domain`, never in handlers. [`Services`] is what
 //! the API layer holds: it builds each use-case group over the one store.
 
+pub mod admin_sessions;
+pub mod api_keys;
 pub mod assignments;
 pub mod auth;
 pub mod badges;
 pub mod health;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::domain::SiteId;
 use crate::query::{CursorCodec, QueryError};
 use crate::store::{Store, StoreError, StoreResult};
 
+use admin_sessions::AdminSessions;
+use api_keys::ApiKeys;
 use assignments::Assignments;
 use auth::Authenticator;
 use badges::Badges;
@@ -25,6 +30,8 @@ pub struct Services {
     auth: Arc<Authenticator>,
     /// Signs query cursors; shared by every instance on one database.
     cursor_secret: Arc<[u8]>,
+    /// How long an admin page sign-in lasts.
+    admin_session_ttl: Duration,
 }
 
 impl Services {
@@ -34,7 +41,13 @@ impl Services {
             auth: Arc::new(Authenticator::new(store.clone())),
             store,
             cursor_secret: secret.into(),
+            admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
         })
+    }
+
+    pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
+        self.admin_session_ttl = ttl;
+        self
     }
 
     pub fn auth(&self) -> &Authenticator {
@@ -47,6 +60,14 @@ impl Services {
 
     pub fn assignments(&self) -> Assignments<'_> {
         Assignments::new(self.store.as_ref())
+    }
+
+    pub fn admin_sessions(&self) -> AdminSessions<'_> {
+        AdminSessions::new(self.store.as_ref(), &self.auth, self.admin_session_ttl)
+    }
+
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys::new(self.store.as_ref())
     }
 
     pub fn health(&self) -> Health<'_> {

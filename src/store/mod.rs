@@ -3,6 +3,7 @@
 //! differences between the two kept in [`connect`] (pools, pragmas,
 //! migrations) and in the query compiler's [`Dialect`].
 
+mod admin;
 mod assignments;
 mod badges;
 mod connect;
@@ -59,6 +60,27 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A signed-in admin browser; only the hash of its cookie's token is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminSessionRecord {
+    pub token_hash: Vec<u8>,
+    pub site_id: SiteId,
+    /// The API key signed in with; `None` for a one-time link.
+    pub key_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A one-time admin sign-in link; only the hash of its token is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginLinkRecord {
+    pub token_hash: Vec<u8>,
+    pub site_id: SiteId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn dialect(&self) -> Dialect;
@@ -72,6 +94,19 @@ pub trait Store: Send + Sync + 'static {
     async fn list_api_keys(&self, site: Option<SiteId>) -> StoreResult<Vec<ApiKeyRecord>>;
     /// Returns false when no active key has that id.
     async fn revoke_api_key(&self, id: &str) -> StoreResult<bool>;
+
+    // Admin page sign-ins
+    /// Stores a session (and drops the site's expired ones).
+    async fn insert_admin_session(&self, session: &AdminSessionRecord) -> StoreResult<()>;
+    /// The session, unless it expired at `now` or its API key was revoked.
+    async fn find_admin_session(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<Option<AdminSessionRecord>>;
+    /// Returns false when there was no such session.
+    async fn delete_admin_session(&self, token_hash: &[u8]) -> StoreResult<bool>;
+    /// Stores a one-time link (and drops the site's expired ones).
+    async fn insert_login_link(&self, link: &LoginLinkRecord) -> StoreResult<()>;
+    /// Removes the link and returns it if it had not expired at `now`; a
+    /// link can be taken once, by one caller, whatever the instance.
+    async fn take_login_link(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<Option<LoginLinkRecord>>;
 
     // Badges
     async fn create_badge(&self, site: SiteId, badge: &NewBadge) -> StoreResult<Badge>;

@@ -4,10 +4,10 @@ use sqlx::{AnyPool, Row};
 
 use super::sites::SiteKeys;
 use super::sql::{bind_all, statement};
-use super::{ApiKeyRecord, Page, Store, StoreError, StoreResult};
+use super::{AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, Store, StoreError, StoreResult};
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
-    NewBadge, OrderChange, SiteId, Tags,
+    NewBadge, OrderChange, SiteId, Tags, Timestamp,
 };
 use crate::query::{
     compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
@@ -240,6 +240,26 @@ impl Store for SqlStore {
 
     async fn revoke_api_key(&self, id: &str) -> StoreResult<bool> {
         self.revoke_api_key_impl(id).await
+    }
+
+    async fn insert_admin_session(&self, session: &AdminSessionRecord) -> StoreResult<()> {
+        self.insert_admin_session_impl(session).await
+    }
+
+    async fn find_admin_session(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<Option<AdminSessionRecord>> {
+        self.find_admin_session_impl(token_hash, now).await
+    }
+
+    async fn delete_admin_session(&self, token_hash: &[u8]) -> StoreResult<bool> {
+        self.delete_admin_session_impl(token_hash).await
+    }
+
+    async fn insert_login_link(&self, link: &LoginLinkRecord) -> StoreResult<()> {
+        self.insert_login_link_impl(link).await
+    }
+
+    async fn take_login_link(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<Option<LoginLinkRecord>> {
+        self.take_login_link_impl(token_hash, now).await
     }
 
     async fn create_badge(&self, site: SiteId, badge: &NewBadge) -> StoreResult<Badge> {

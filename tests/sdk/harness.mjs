@@ -44,7 +44,7 @@ export function freePort() {
   });
 }
 
-function runCli(bin, args) {
+export function runCli(bin, args) {
   return new Promise((resolve, reject) => {
     execFile(bin, args, { timeout: 60_000, env: process.env }, (err, stdout, stderr) => {
       if (err) {
