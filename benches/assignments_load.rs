@@ -78,7 +78,10 @@ async fn main() {
     let mut badge_ids = Vec::with_capacity(badges);
     for i in 0..badges {
         let b = client
-            .post("/badges/v4/badges", json!({"badge": {"title": format!("Badge {i}")}}))
+            .post(
+                "/badges/v4/badges",
+                json!({"badge": {"title": format!("Badge {i}"), "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}}),
+            )
             .await;
         badge_ids.push(b["badge"]["id"].as_str().unwrap().to_owned());
     }

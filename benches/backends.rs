@@ -101,7 +101,7 @@ async fn bench(url: Option<&str>, settings: &Settings) -> Figures {
         async move {
             let res = server
                 .request(reqwest::Method::POST, "/badges/v4/badges")
-                .json(&json!({"badge": {"title": format!("Badge {k}"), "description": "benchmark"}}))
+                .json(&json!({"badge": {"title": format!("Badge {k}"), "description": "benchmark", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}}))
                 .send()
                 .await
                 .expect("create");

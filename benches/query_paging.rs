@@ -9,6 +9,12 @@
 //! - cursor paging first walks there page by page, following each page's next
 //!   cursor, then fetches the page after that cursor's key.
 //!
+//! Then a prefix page: `$startsWith` ignores case and reads a range of the
+//! folded title's index; it is timed beside the case-sensitive range of the
+//! title's own index that returns the same rows (every title here is lower
+//! case), the best a case-sensitive prefix can do, with the default sort and
+//! sorted by title.
+//!
 //! `cargo bench --bench query_paging`. SQLite in a temp dir by default;
 //! `BENCH_DATABASE_URL=postgres://…` runs on PostgreSQL in a fresh schema
 //! (dropped afterwards). Env: `BENCH_BADGES`, `BENCH_DEPTH`, `BENCH_SAMPLES`
@@ -18,7 +24,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use insignia::domain::{BadgeDescription, BadgeTitle, Color, NewBadge, SiteId};
+use insignia::domain::{fold_case, BadgeDescription, BadgeTitle, Color, NewBadge, SiteId};
 use insignia::query::cursor::CursorPosition;
 use insignia::query::{parse_query, CursorCodec, PageLimits, Paging, Query, Value, BADGES};
 use insignia::store::{SqlStore, Store};
@@ -44,7 +50,16 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Times `samples` runs of `f` (after a few unmeasured ones) and prints p50/p99.
-async fn measure<F, Fut>(label: &str, samples: usize, mut f: F) -> Vec<String>
+async fn measure<F, Fut>(label: &str, samples: usize, f: F) -> Vec<String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    measure_p50(label, samples, f).await.0
+}
+
+/// `measure`, also answering the median time.
+async fn measure_p50<F, Fut>(label: &str, samples: usize, mut f: F) -> (Vec<String>, Duration)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Vec<String>>,
@@ -61,12 +76,13 @@ where
         assert_eq!(ids, first, "{label}: the same page every time");
     }
     times.sort();
+    let p50 = percentile(&times, 0.5);
     println!(
         "  {label:<44} p50 {:>8.2} ms   p99 {:>8.2} ms",
-        ms(percentile(&times, 0.5)),
+        ms(p50),
         ms(percentile(&times, 0.99))
     );
-    first
+    (first, p50)
 }
 
 struct Bench {
@@ -110,6 +126,38 @@ impl Bench {
             .iter()
             .map(|b| b["id"].as_str().expect("id").to_owned())
             .collect()
+    }
+
+    /// Page 1 of a case-insensitive `$startsWith` beside the case-sensitive
+    /// range that returns the same rows, through the store and over HTTP.
+    async fn run_prefix(&self, name: &str, sort: Json) {
+        println!("prefix page 1, sort: {name}");
+        let insensitive = json!({"filter": {"title": {"$startsWith": "A"}}, "sort": sort, "paging": {"limit": PAGE}});
+        let sensitive =
+            json!({"filter": {"title": {"$gte": "a", "$lt": "b"}}, "sort": sort, "paging": {"limit": PAGE}});
+        let mut p50 = Vec::new();
+        for (label, raw) in [
+            ("store  $startsWith \"A\" (any case)", &insensitive),
+            ("store  title in [\"a\", \"b\") (case-sensitive)", &sensitive),
+        ] {
+            let q = self.query(raw.clone());
+            let (ids, p) = measure_p50(label, self.samples, || async { self.store_page(&q).await.0 }).await;
+            assert_eq!(ids.len(), PAGE as usize, "{label}: a full page");
+            p50.push((ids, p));
+        }
+        assert_eq!(p50[0].0, p50[1].0, "both give the same page");
+        for (label, raw) in [
+            ("http   $startsWith \"A\" (any case)", &insensitive),
+            ("http   title in [\"a\", \"b\") (case-sensitive)", &sensitive),
+        ] {
+            let body = json!({ "query": raw });
+            let (ids, _) = measure_p50(label, self.samples, || self.http_page(&body)).await;
+            assert_eq!(ids, p50[0].0, "{label} returns the store's page");
+        }
+        println!(
+            "  (store p50: case-insensitive / case-sensitive = {:.2})",
+            ms(p50[0].1) / ms(p50[1].1).max(1e-6)
+        );
     }
 
     /// All figures for one sort.
@@ -218,22 +266,25 @@ async fn load(store: &SqlStore, raw: &AnyPool, table: &str, site: SiteId, total:
         let end = (start + BATCH).min(total);
         let mut sql = format!(
             "INSERT INTO {table} (site_id, id, revision, title, description, background_color, text_color, icon, \
-             permissions_enabled, slug, display_order, member_count, created_at, updated_at) VALUES "
+             permissions_enabled, slug, display_order, member_count, created_at, updated_at, \
+             title_folded, slug_folded, description_folded) VALUES "
         );
         for (n, _) in (start..end).enumerate() {
-            let p = n * 6;
+            let p = n * 8;
             if n > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!(
-                "(${}, ${}, 1, ${}, '', '#796EFF', '#FFFFFF', NULL, 0, ${}, ${}, 0, ${}, ${})",
+                "(${}, ${}, 1, ${}, '', '#796EFF', '#FFFFFF', NULL, 0, ${}, ${}, 0, ${}, ${}, ${}, ${}, '')",
                 p + 1,
                 p + 2,
                 p + 3,
                 p + 4,
                 p + 5,
                 p + 6,
-                p + 6
+                p + 6,
+                p + 7,
+                p + 8
             ));
         }
         let mut query = sqlx::query(&sql);
@@ -241,13 +292,18 @@ async fn load(store: &SqlStore, raw: &AnyPool, table: &str, site: SiteId, total:
             let id = uuid::Uuid::now_v7();
             // A title that sorts apart from creation order.
             let title = format!("{:08x} badge {i}", (i as u32).wrapping_mul(2_654_435_761));
+            let slug = format!("badge-{i}");
+            // The store keeps every title and slug folded too (`$startsWith` reads them).
+            let (title_folded, slug_folded) = (fold_case(&title), fold_case(&slug));
             query = query
                 .bind(site.to_bytes())
                 .bind(id.as_bytes().to_vec())
                 .bind(title)
-                .bind(format!("badge-{i}"))
+                .bind(slug)
                 .bind(i as i64 + 1)
-                .bind(base + (i as i64 / 2) * 1000);
+                .bind(base + (i as i64 / 2) * 1000)
+                .bind(title_folded)
+                .bind(slug_folded);
         }
         query.execute(&mut *tx).await.expect("insert badges");
     }
@@ -311,6 +367,11 @@ async fn main() {
             "title ASC, createdDate DESC (mixed directions)",
             json!([{"fieldName": "title", "order": "ASC"}, {"fieldName": "createdDate", "order": "DESC"}]),
         )
+        .await;
+
+    bench.run_prefix("createdDate DESC (the default)", Json::Null).await;
+    bench
+        .run_prefix("title ASC", json!([{"fieldName": "title", "order": "ASC"}]))
         .await;
 
     raw.close().await;

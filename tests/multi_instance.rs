@@ -177,7 +177,7 @@ async fn two_instances_share_one_database() {
                 &a,
                 "POST",
                 "/badges/v4/badges",
-                Some(json!({"badge": {"title": "Shared", "description": "made on A"}})),
+                Some(json!({"badge": {"title": "Shared", "description": "made on A", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}})),
             )
             .await,
     )["badge"]
@@ -192,7 +192,7 @@ async fn two_instances_share_one_database() {
                 &b,
                 "POST",
                 "/badges/v4/badges",
-                Some(json!({"badge": {"title": "Shared"}})),
+                Some(json!({"badge": {"title": "Shared", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}})),
             )
             .await,
     )["badge"]
@@ -238,7 +238,8 @@ async fn two_instances_share_one_database() {
 
     // A query cursor issued by A continues on B (and back on A).
     for i in 0..5 {
-        let body = json!({"badge": {"title": format!("Paged {i}")}});
+        let body =
+            json!({"badge": {"title": format!("Paged {i}"), "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}});
         Client::ok(client.send(&a, "POST", "/badges/v4/badges", Some(body)).await);
     }
     let whole = Client::ok(

@@ -5,11 +5,16 @@
 //! filters and sorts are run against the database and against a small
 //! evaluator written from the query-language rules:
 //! - `{field: value}` is equality; several fields or operators in one object all apply;
-//! - text compares case-sensitively by code point (byte order of UTF-8), and
-//!   `$startsWith` is a plain, case-sensitive prefix test (`%` and `_` are
-//!   ordinary characters);
+//! - text compares case-sensitively by code point (byte order of UTF-8);
+//! - `$startsWith` ignores case: the text's simple case folding (Unicode
+//!   `CaseFolding.txt`, statuses C and S, character by character) starts
+//!   with the prefix's (`%` and `_` are ordinary characters); an id matches
+//!   when its canonical lower-case text does;
+//! - ids compare as their canonical text (byte order of the GUID);
 //! - `$ne` and `$nin` match rows whose value differs; `$eq: null` matches a
 //!   field that is absent (never, for badges), `$ne: null` one that is present;
+//! - `$isEmpty: true` matches an absent field or empty text; `$hasSome` on a
+//!   scalar is `$in`;
 //! - the sort is the listed keys (a repeated field keeps its first direction),
 //!   `createdDate DESC` when none is given, then the id, running the same way
 //!   as the last key, so the order is total.
@@ -26,6 +31,7 @@ mod common;
 use std::cmp::Ordering;
 
 use common::{Backend, TestDb, PG_VAR};
+use icu_casemap::CaseMapper;
 use insignia::domain::{BadgeDescription, BadgeTitle, Color, NewBadge, SiteId, Timestamp};
 use insignia::query::cursor::CursorPosition;
 use insignia::query::{parse_query, CursorCodec, PageLimits, Paging, Query, BADGES};
@@ -52,7 +58,8 @@ const LIMITS: PageLimits = PageLimits {
 /// characters outside the Basic Multilingual Plane. U+0000 is not among them:
 /// PostgreSQL text cannot hold it, so the backends do not agree on it.
 const PIECES: &[&str] = &[
-    "a", "A", "b", "B", "z", "%", "_", "\\", " ", "é", "É", "ß", "日", "🎖", "'", "0", "-",
+    "a", "A", "b", "B", "z", "%", "_", "\\", " ", "é", "É", "ß", "ẞ", "Σ", "σ", "ς", "\u{212A}", "k", "日", "🎖", "'",
+    "0", "-",
 ];
 
 /// Instants chosen so that many badges share one, with neighbours 1 ms apart
@@ -74,6 +81,7 @@ fn word() -> impl Strategy<Value = String> {
 #[derive(Debug, Clone)]
 struct SeedBadge {
     title: String,
+    description: String,
     permissions_enabled: bool,
     created: i64,
     updated: i64,
@@ -89,14 +97,18 @@ fn badge_set() -> impl Strategy<Value = Vec<SeedBadge>> {
             2 => word(),
         ]
         .prop_map(|t| if t.trim().is_empty() { format!("x{t}") } else { t });
+        // Descriptions are often empty (`$isEmpty`), else a word of their own.
+        let description = prop_oneof![1 => Just(String::new()), 2 => word()];
         let badge = (
             title,
+            description,
             any::<bool>(),
             prop::sample::select(INSTANTS),
             prop::sample::select(&[0_i64, 0, 1, 500, 86_400_000][..]),
         )
-            .prop_map(|(title, permissions_enabled, created, delta)| SeedBadge {
+            .prop_map(|(title, description, permissions_enabled, created, delta)| SeedBadge {
                 title,
+                description,
                 permissions_enabled,
                 created,
                 updated: created + delta,
@@ -111,6 +123,7 @@ struct Row {
     id: Uuid,
     title: String,
     slug: String,
+    description: String,
     permissions_enabled: bool,
     created: i64,
     updated: i64,
@@ -121,6 +134,7 @@ enum FieldName {
     Id,
     Title,
     Slug,
+    Description,
     Created,
     Updated,
     Permissions,
@@ -134,6 +148,7 @@ impl FieldName {
             (FieldName::Id, true) => "_id",
             (FieldName::Title, _) => "title",
             (FieldName::Slug, _) => "slug",
+            (FieldName::Description, _) => "description",
             (FieldName::Created, false) => "createdDate",
             (FieldName::Created, true) => "_createdDate",
             (FieldName::Updated, false) => "updatedDate",
@@ -149,14 +164,33 @@ enum Lit {
     Null,
     /// The value of the field in badge `i % n`.
     Of(usize),
-    /// The first `k` characters of the field (text) in badge `i % n`.
-    PrefixOf(usize, usize),
+    /// The first `k` characters of the field (text, or an id's canonical
+    /// text) in badge `i % n`, in the given letter case.
+    PrefixOf(usize, usize, LetterCase),
     /// The field (date) of badge `i % n`, moved by some milliseconds.
     Near(usize, i64),
     Word(String),
     Instant(i64),
     Guid(u128),
     Bool(bool),
+}
+
+/// How a prefix is written: as stored, or all upper or lower case.
+#[derive(Debug, Clone, Copy)]
+enum LetterCase {
+    Same,
+    Upper,
+    Lower,
+}
+
+impl LetterCase {
+    fn apply(self, text: &str) -> String {
+        match self {
+            LetterCase::Same => text.to_owned(),
+            LetterCase::Upper => text.to_uppercase(),
+            LetterCase::Lower => text.to_lowercase(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +204,8 @@ enum Cond {
     In(Vec<Lit>),
     Nin(Vec<Lit>),
     Exists(bool),
+    IsEmpty(bool),
+    HasSome(Vec<Lit>),
     StartsWith(Lit),
 }
 
@@ -185,6 +221,8 @@ impl Cond {
             Cond::In(_) => "$in",
             Cond::Nin(_) => "$nin",
             Cond::Exists(_) => "$exists",
+            Cond::IsEmpty(_) => "$isEmpty",
+            Cond::HasSome(_) => "$hasSome",
             Cond::StartsWith(_) => "$startsWith",
         }
     }
@@ -210,15 +248,16 @@ enum F {
 
 fn lit_for(field: FieldName) -> BoxedStrategy<Lit> {
     let row = any::<prop::sample::Index>().prop_map(|i| i.index(1 << 16));
+    let case = prop::sample::select(&[LetterCase::Same, LetterCase::Upper, LetterCase::Lower][..]);
     match field {
-        FieldName::Title | FieldName::Slug => prop_oneof![
+        FieldName::Title | FieldName::Slug | FieldName::Description => prop_oneof![
             3 => row.clone().prop_map(Lit::Of),
-            2 => (row, 0_usize..4).prop_map(|(i, k)| Lit::PrefixOf(i, k)),
+            2 => (row, 0_usize..4, case).prop_map(|(i, k, c)| Lit::PrefixOf(i, k, c)),
             2 => word().prop_map(Lit::Word),
         ]
         .boxed(),
         FieldName::Id => prop_oneof![
-            3 => row.prop_map(Lit::Of),
+            3 => row.clone().prop_map(Lit::Of),
             1 => any::<u128>().prop_map(Lit::Guid),
         ]
         .boxed(),
@@ -238,37 +277,51 @@ fn cond_for(field: FieldName) -> BoxedStrategy<Cond> {
     let null = prop_oneof![Just(Cond::Eq(Lit::Null)), Just(Cond::Ne(Lit::Null))];
     let exists = any::<bool>().prop_map(Cond::Exists);
     let equality = prop_oneof![lit.clone().prop_map(Cond::Eq), lit.clone().prop_map(Cond::Ne),];
+    let sets = prop_oneof![
+        2 => list.clone().prop_map(Cond::In),
+        2 => list.clone().prop_map(Cond::Nin),
+        1 => list.prop_map(Cond::HasSome),
+    ];
     match field {
-        FieldName::Permissions => prop_oneof![4 => equality, 1 => exists, 1 => null].boxed(),
-        FieldName::Id => prop_oneof![
-            4 => equality,
-            2 => list.clone().prop_map(Cond::In),
-            2 => list.prop_map(Cond::Nin),
-            1 => exists,
-            1 => null,
-        ]
-        .boxed(),
-        FieldName::Created | FieldName::Updated | FieldName::Title | FieldName::Slug => {
+        FieldName::Permissions => prop_oneof![4 => equality, 2 => sets, 1 => exists, 1 => null].boxed(),
+        FieldName::Created
+        | FieldName::Updated
+        | FieldName::Title
+        | FieldName::Slug
+        | FieldName::Description
+        | FieldName::Id => {
             let ordered = prop_oneof![
                 lit.clone().prop_map(Cond::Gt),
                 lit.clone().prop_map(Cond::Gte),
                 lit.clone().prop_map(Cond::Lt),
                 lit.clone().prop_map(Cond::Lte),
             ];
-            let text = matches!(field, FieldName::Title | FieldName::Slug);
-            let starts = if text {
-                lit.prop_map(Cond::StartsWith).boxed()
-            } else {
-                lit.prop_map(Cond::Eq).boxed()
+            // Dates take neither a prefix nor `$isEmpty`.
+            let (starts, empty) = match field {
+                FieldName::Created | FieldName::Updated => (lit.prop_map(Cond::Eq).boxed(), exists.clone().boxed()),
+                FieldName::Id => {
+                    // An id's prefix: the start of a badge's id in some letter case.
+                    let prefix = (
+                        any::<prop::sample::Index>(),
+                        0_usize..37,
+                        prop::sample::select(&[LetterCase::Upper, LetterCase::Lower][..]),
+                    )
+                        .prop_map(|(i, k, c)| Cond::StartsWith(Lit::PrefixOf(i.index(1 << 16), k, c)));
+                    (prefix.boxed(), any::<bool>().prop_map(Cond::IsEmpty).boxed())
+                }
+                _ => (
+                    lit.prop_map(Cond::StartsWith).boxed(),
+                    any::<bool>().prop_map(Cond::IsEmpty).boxed(),
+                ),
             };
             prop_oneof![
                 4 => equality,
                 4 => ordered,
-                2 => list.clone().prop_map(Cond::In),
-                2 => list.prop_map(Cond::Nin),
+                4 => sets,
                 1 => exists,
                 1 => null,
                 4 => starts,
+                1 => empty,
             ]
             .boxed()
         }
@@ -281,6 +334,7 @@ fn field_filter() -> impl Strategy<Value = FieldFilter> {
             FieldName::Id,
             FieldName::Title,
             FieldName::Slug,
+            FieldName::Description,
             FieldName::Created,
             FieldName::Updated,
             FieldName::Permissions,
@@ -367,8 +421,10 @@ fn sort() -> impl Strategy<Value = Vec<SortEntry>> {
                 FieldName::Id,
                 FieldName::Title,
                 FieldName::Slug,
+                FieldName::Description,
                 FieldName::Created,
                 FieldName::Updated,
+                FieldName::Permissions,
             ][..],
         ),
         any::<bool>(),
@@ -422,6 +478,7 @@ fn field_value(row: &Row, field: FieldName) -> V {
         FieldName::Id => V::Id(*row.id.as_bytes()),
         FieldName::Title => V::Text(row.title.clone()),
         FieldName::Slug => V::Text(row.slug.clone()),
+        FieldName::Description => V::Text(row.description.clone()),
         FieldName::Created => V::Date(row.created),
         FieldName::Updated => V::Date(row.updated),
         FieldName::Permissions => V::Bool(row.permissions_enabled),
@@ -449,13 +506,14 @@ fn resolve(lit: &Lit, field: FieldName, rows: &[Row]) -> (Json, V) {
             // No badges: any value of the field's type.
             None => match field {
                 FieldName::Id => V::Id([0; 16]),
-                FieldName::Title | FieldName::Slug => V::Text("a".into()),
+                FieldName::Title | FieldName::Slug | FieldName::Description => V::Text("a".into()),
                 FieldName::Created | FieldName::Updated => V::Date(0),
                 FieldName::Permissions => V::Bool(true),
             },
         },
-        Lit::PrefixOf(i, k) => match row(*i).map(|r| field_value(r, field)) {
-            Some(V::Text(s)) => V::Text(s.chars().take(*k).collect()),
+        Lit::PrefixOf(i, k, case) => match row(*i).map(|r| field_value(r, field)) {
+            Some(V::Text(s)) => V::Text(case.apply(&s.chars().take(*k).collect::<String>())),
+            Some(V::Id(b)) => V::Text(case.apply(&Uuid::from_bytes(b).to_string()[..*k])),
             _ => V::Text(String::new()),
         },
         Lit::Near(i, delta) => match row(*i).map(|r| field_value(r, field)) {
@@ -476,8 +534,8 @@ fn cond_json(cond: &Cond, field: FieldName, rows: &[Row]) -> Json {
         Cond::Eq(l) | Cond::Ne(l) | Cond::Gt(l) | Cond::Gte(l) | Cond::Lt(l) | Cond::Lte(l) | Cond::StartsWith(l) => {
             one(l)
         }
-        Cond::In(ls) | Cond::Nin(ls) => Json::Array(ls.iter().map(one).collect()),
-        Cond::Exists(b) => Json::Bool(*b),
+        Cond::In(ls) | Cond::Nin(ls) | Cond::HasSome(ls) => Json::Array(ls.iter().map(one).collect()),
+        Cond::Exists(b) | Cond::IsEmpty(b) => Json::Bool(*b),
     }
 }
 
@@ -517,14 +575,22 @@ fn cond_holds(cond: &Cond, field: FieldName, row: &Row, rows: &[Row]) -> bool {
         Cond::Gte(l) => have >= want(l),
         Cond::Lt(l) => have < want(l),
         Cond::Lte(l) => have <= want(l),
-        Cond::In(ls) => ls.iter().any(|l| have == want(l)),
+        Cond::In(ls) | Cond::HasSome(ls) => ls.iter().any(|l| have == want(l)),
         Cond::Nin(ls) => ls.iter().all(|l| have != want(l)),
         Cond::Exists(b) => *b,
+        Cond::IsEmpty(b) => *b == matches!(&have, V::Text(t) if t.is_empty()),
         Cond::StartsWith(l) => match (&have, want(l)) {
-            (V::Text(h), V::Text(p)) => h.starts_with(p.as_str()),
+            (V::Text(h), V::Text(p)) => folded(h).starts_with(&folded(&p)),
+            (V::Id(id), V::Text(p)) => folded(&Uuid::from_bytes(*id).to_string()).starts_with(&folded(&p)),
             _ => false,
         },
     }
+}
+
+/// Unicode simple case folding, character by character.
+fn folded(text: &str) -> String {
+    let mapper = CaseMapper::new();
+    text.chars().map(|c| mapper.simple_fold(c)).collect()
 }
 
 fn matches(f: &F, row: &Row, rows: &[Row]) -> bool {
@@ -634,7 +700,8 @@ impl Backed {
         for seed in badges {
             let new = NewBadge {
                 title: BadgeTitle::parse("title", &seed.title).expect("generated titles are valid"),
-                description: BadgeDescription::default(),
+                description: BadgeDescription::parse("description", &seed.description)
+                    .expect("generated descriptions are valid"),
                 background_color: Color::default_background(),
                 text_color: Color::default_text(),
                 icon: None,
@@ -658,6 +725,7 @@ impl Backed {
                 id: badge.id.as_uuid(),
                 title: badge.title.as_str().to_owned(),
                 slug: badge.slug.as_str().to_owned(),
+                description: badge.description.as_str().to_owned(),
                 permissions_enabled: badge.permissions_enabled,
                 created: seed.created,
                 updated: seed.updated,

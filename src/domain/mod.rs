@@ -5,6 +5,7 @@ mod api_key;
 mod assignment;
 mod badge;
 mod color;
+mod fold;
 mod ids;
 mod image;
 mod order;
@@ -17,6 +18,7 @@ pub use api_key::{generate_api_key, hash_api_key, is_well_formed_api_key, Genera
 pub use assignment::{AssignmentRefusal, BadgeAssignment, Job, NewAssignment, TagIds, Tags};
 pub use badge::{Badge, BadgeDescription, BadgePatch, BadgeTitle, NewBadge};
 pub use color::Color;
+pub use fold::{fold_case, unfolded_bounds};
 pub use ids::{parse_guid, AssignmentId, BadgeId, JobId, MemberId, SiteId};
 pub use image::Image;
 pub use order::{OrderChange, Position};

@@ -1,4 +1,4 @@
-use super::BadgeId;
+use super::{BadgeId, FieldViolation};
 
 /// Where `moveBadge` puts a badge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,19 @@ pub enum OrderChange {
 }
 
 impl OrderChange {
+    /// `moveBadge`: `id` to `position`. A badge cannot go after itself;
+    /// `anchor_field` names the request field that said so.
+    pub fn move_badge(id: BadgeId, position: Position, anchor_field: &str) -> Result<Self, FieldViolation> {
+        if position == Position::After(id) {
+            return Err(FieldViolation::new(
+                anchor_field,
+                "CUSTOM",
+                format!("`{anchor_field}` is the badge being moved: a badge cannot be moved after itself"),
+            ));
+        }
+        Ok(OrderChange::Move { id, position })
+    }
+
     /// The new order, or the first named badge that is not in `current`.
     pub fn apply(&self, current: &[BadgeId]) -> Result<Vec<BadgeId>, BadgeId> {
         let known = |id: &BadgeId| {
@@ -42,6 +55,7 @@ impl OrderChange {
                 match position {
                     Position::First => next.insert(0, *id),
                     Position::Last => next.push(*id),
+                    // `move_badge` refuses this; a change made another way leaves the order as it is.
                     Position::After(anchor) if anchor == id => return Ok(current.to_vec()),
                     Position::After(anchor) => {
                         let at = next.iter().position(|b| b == anchor).ok_or(*anchor)?;
@@ -78,6 +92,20 @@ mod tests {
         assert_eq!(mv(b[0], Position::Last), vec![b[1], b[2], b[3], b[0]]);
         assert_eq!(mv(b[0], Position::After(b[2])), vec![b[1], b[2], b[0], b[3]]);
         assert_eq!(mv(b[3], Position::After(b[0])), vec![b[0], b[3], b[1], b[2]]);
+    }
+
+    #[test]
+    fn a_badge_cannot_move_after_itself() {
+        let b = ids(2);
+        let refused = OrderChange::move_badge(b[0], Position::After(b[0]), "moveAfterBadgeId").unwrap_err();
+        assert_eq!(refused.field, "moveAfterBadgeId");
+        assert_eq!(
+            OrderChange::move_badge(b[0], Position::After(b[1]), "moveAfterBadgeId"),
+            Ok(OrderChange::Move {
+                id: b[0],
+                position: Position::After(b[1])
+            })
+        );
     }
 
     #[test]

@@ -17,16 +17,28 @@ const fn field(
         kind,
         filterable,
         sortable,
+        folded: None,
     }
 }
 
-static BADGE_FIELDS: [Field; 7] = [
+/// A filterable, sortable text field with a case-folded copy in `folded`.
+const fn text(names: &'static [&'static str], column: &'static str, folded: &'static str) -> Field {
+    Field {
+        folded: Some(folded),
+        ..field(names, column, Kind::Text, true, true)
+    }
+}
+
+// Every field `BadgeQuerySpec` declares (`_id`, `description`,
+// `permissionsEnabled`, `slug`, `title`) filters and sorts, plus the dates.
+static BADGE_FIELDS: [Field; 8] = [
     field(&["id", "_id"], "id", Kind::Guid, true, true),
-    field(&["title"], "title", Kind::Text, true, true),
-    field(&["slug"], "slug", Kind::Text, true, true),
+    text(&["title"], "title", "title_folded"),
+    text(&["slug"], "slug", "slug_folded"),
+    text(&["description"], "description", "description_folded"),
     field(&["createdDate", "_createdDate"], "created_at", Kind::Date, true, true),
     field(&["updatedDate", "_updatedDate"], "updated_at", Kind::Date, true, true),
-    field(&["permissionsEnabled"], "permissions_enabled", Kind::Bool, true, false),
+    field(&["permissionsEnabled"], "permissions_enabled", Kind::Bool, true, true),
     // Not a V4 wire field: the order a site shows its badges in (the legacy list order).
     field(&["displayOrder"], "display_order", Kind::Int, false, false),
 ];
@@ -37,7 +49,7 @@ pub static BADGES: Entity = Entity {
     fields: &BADGE_FIELDS,
     id: &BADGE_FIELDS[0],
     // The SDK documents newest-first as the default order of badge queries.
-    default_sort: &[(&BADGE_FIELDS[3], Order::Desc)],
+    default_sort: &[(&BADGE_FIELDS[4], Order::Desc)],
     pk_column: "badges.pk",
 };
 
@@ -90,7 +102,8 @@ pub static ASSIGNMENTS: Entity = Entity {
     name: "badge assignment",
     fields: &ASSIGNMENT_FIELDS,
     id: &ASSIGNMENT_FIELDS[0],
-    // Oldest first: the (site, badge|member, created, id) indexes answer it with one scan.
-    default_sort: &[(&ASSIGNMENT_FIELDS[3], Order::Asc)],
+    // Newest first, as the SDK documents: the (site[, badge | member], created, id)
+    // indexes, read backwards, answer the first page with one index range.
+    default_sort: &[(&ASSIGNMENT_FIELDS[3], Order::Desc)],
     pk_column: "badge_assignments.id",
 };

@@ -29,6 +29,9 @@ pub struct Field {
     pub kind: Kind,
     pub filterable: bool,
     pub sortable: bool,
+    /// Text fields: the column holding the text's simple case folding
+    /// (`domain::fold_case`), which case-insensitive `$startsWith` reads.
+    pub folded: Option<&'static str>,
 }
 
 impl Field {

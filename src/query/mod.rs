@@ -9,6 +9,7 @@ mod entities;
 mod fields;
 mod page;
 mod parse;
+mod prefix;
 mod sql;
 #[cfg(test)]
 mod tests;
@@ -19,4 +20,4 @@ pub use entities::{ASSIGNMENTS, BADGES};
 pub use fields::{Entity, Field, Kind};
 pub use page::Page;
 pub use parse::{parse_filter, parse_query, parse_sort, PageLimits, QueryError, MAX_OFFSET};
-pub use sql::{compile_filter, compile_keyset, compile_order, Dialect, SqlParam, SqlText};
+pub use sql::{compile_filter, compile_filter_for_order, compile_keyset, compile_order, Dialect, SqlParam, SqlText};

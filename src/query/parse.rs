@@ -338,7 +338,11 @@ impl FilterParser<'_> {
                 .checked_sub(1)
                 .ok_or_else(|| QueryError::new(at, format!("filter has more than {MAX_CONDITIONS} conditions")))?;
             let value = typed_value(field, op, value).map_err(|m| QueryError::new(format!("{at}.{op_name}"), m))?;
-            parts.push(Filter::Compare { field, op, value });
+            parts.push(Filter::Compare {
+                field,
+                op: effective_op(field, op),
+                value,
+            });
         }
         Ok(match parts.len() {
             1 => parts.pop().unwrap_or(Filter::All),
@@ -352,37 +356,46 @@ fn is_date_literal(raw: &Json) -> bool {
     raw.as_object().is_some_and(|m| m.len() == 1 && m.contains_key("$date"))
 }
 
+/// Whether a field takes an operator: those the SDK's query typings allow
+/// for its type (`StringOperators`, `BooleanOperators`, … in
+/// `@wix/sdk-types`), plus `$hasSome` on a scalar, which the Wix docs list
+/// for these fields and which means `$in` there. GUIDs are strings to the
+/// SDK: they compare, and match prefixes, as their canonical lower-case text.
+fn allows(field: &Field, op: Op) -> bool {
+    const ORDERED: &[Op] = &[
+        Op::Eq,
+        Op::Ne,
+        Op::Gt,
+        Op::Gte,
+        Op::Lt,
+        Op::Lte,
+        Op::In,
+        Op::Nin,
+        Op::HasSome,
+        Op::Exists,
+    ];
+    match field.kind {
+        // A case-insensitive prefix reads the folded copy, so only a text field with one takes it.
+        Kind::Text => ORDERED.contains(&op) || op == Op::IsEmpty || (op == Op::StartsWith && field.folded.is_some()),
+        Kind::Guid => ORDERED.contains(&op) || matches!(op, Op::IsEmpty | Op::StartsWith),
+        Kind::Date | Kind::Int => ORDERED.contains(&op),
+        Kind::Bool => matches!(op, Op::Eq | Op::Ne | Op::In | Op::Nin | Op::HasSome | Op::Exists),
+        Kind::TagSet { .. } => matches!(op, Op::HasSome | Op::HasAll | Op::Exists | Op::IsEmpty),
+    }
+}
+
+/// The operator as the compiler sees it: `$hasSome` on a scalar is `$in`.
+fn effective_op(field: &Field, op: Op) -> Op {
+    match (op, field.kind) {
+        (Op::HasSome, Kind::TagSet { .. }) => Op::HasSome,
+        (Op::HasSome, _) => Op::In,
+        _ => op,
+    }
+}
+
 fn typed_value(field: &Field, op: Op, raw: &Json) -> Result<Value, String> {
     let name = field.name();
-    let allowed: &[Op] = match field.kind {
-        Kind::Text => &[
-            Op::Eq,
-            Op::Ne,
-            Op::Gt,
-            Op::Gte,
-            Op::Lt,
-            Op::Lte,
-            Op::In,
-            Op::Nin,
-            Op::Exists,
-            Op::StartsWith,
-        ],
-        Kind::Guid => &[Op::Eq, Op::Ne, Op::In, Op::Nin, Op::Exists],
-        Kind::Date | Kind::Int => &[
-            Op::Eq,
-            Op::Ne,
-            Op::Gt,
-            Op::Gte,
-            Op::Lt,
-            Op::Lte,
-            Op::In,
-            Op::Nin,
-            Op::Exists,
-        ],
-        Kind::Bool => &[Op::Eq, Op::Ne, Op::Exists],
-        Kind::TagSet { .. } => &[Op::HasSome, Op::HasAll, Op::Exists],
-    };
-    if !allowed.contains(&op) {
+    if !allows(field, op) {
         return Err(format!("operator `{}` is not supported on `{name}`", op.name()));
     }
     // `eq(f, null)` / `isEmpty(f)` and `ne(f, null)` / `isNotEmpty(f)` test for absence.
@@ -390,10 +403,10 @@ fn typed_value(field: &Field, op: Op, raw: &Json) -> Result<Value, String> {
         return Ok(Value::Null);
     }
     match op {
-        Op::Exists => raw
+        Op::Exists | Op::IsEmpty => raw
             .as_bool()
             .map(Value::Bool)
-            .ok_or_else(|| format!("`$exists` on `{name}` takes true or false")),
+            .ok_or_else(|| format!("`{}` on `{name}` takes true or false", op.name())),
         Op::In | Op::Nin | Op::HasSome | Op::HasAll => {
             let items = raw
                 .as_array()
@@ -415,6 +428,8 @@ fn typed_value(field: &Field, op: Op, raw: &Json) -> Result<Value, String> {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::List)
         }
+        // A prefix of a GUID is any text: it is matched against the GUID's canonical form.
+        Op::StartsWith => scalar(Kind::Text, name, raw),
         _ => scalar(field.kind, name, raw),
     }
 }

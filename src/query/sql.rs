@@ -3,7 +3,9 @@
 //! field list are ever written into the text.
 
 use super::ast::{Filter, Op, Order, SortKey, Value};
-use super::fields::{Entity, Kind};
+use super::fields::{Entity, Field, Kind};
+use super::prefix::{guid_range, text_upper_bound};
+use crate::domain::{fold_case, unfolded_bounds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -65,43 +67,76 @@ impl SqlText {
 
 /// Appends the filter as one parenthesised boolean expression.
 pub fn compile_filter(dialect: Dialect, entity: &Entity, filter: &Filter, out: &mut SqlText) {
-    let expr = expression(dialect, entity, filter, out);
+    compile_filter_for_order(dialect, entity, filter, None, out);
+}
+
+/// The same, for rows read in the order of `leading` (the first sort key's
+/// field): a case-insensitive prefix on that field also bounds the text
+/// itself, so the index in that order can answer the page. Other prefixes
+/// keep to the folded range alone, whose row count the planners estimate
+/// well (two ranges on one text make PostgreSQL guess far too few rows).
+pub fn compile_filter_for_order(
+    dialect: Dialect,
+    entity: &Entity,
+    filter: &Filter,
+    leading: Option<&Field>,
+    out: &mut SqlText,
+) {
+    let compiler = Compiler {
+        dialect,
+        entity,
+        leading,
+    };
+    let expr = compiler.expression(filter, out);
     out.push(&expr);
 }
 
-fn expression(dialect: Dialect, entity: &Entity, filter: &Filter, out: &mut SqlText) -> String {
-    match filter {
-        Filter::All => "1=1".into(),
-        Filter::And(parts) if parts.is_empty() => "1=1".into(),
-        Filter::Or(parts) if parts.is_empty() => "1=0".into(),
-        Filter::And(parts) => join(dialect, entity, parts, " AND ", out),
-        Filter::Or(parts) => join(dialect, entity, parts, " OR ", out),
-        Filter::Not(inner) => format!("(NOT {})", expression(dialect, entity, inner, out)),
-        Filter::Compare { field, op, value } => compare(dialect, entity, field.column, field.kind, *op, value, out),
+struct Compiler<'a> {
+    dialect: Dialect,
+    entity: &'a Entity,
+    leading: Option<&'a Field>,
+}
+
+impl Compiler<'_> {
+    fn expression(&self, filter: &Filter, out: &mut SqlText) -> String {
+        match filter {
+            Filter::All => "1=1".into(),
+            Filter::And(parts) if parts.is_empty() => "1=1".into(),
+            Filter::Or(parts) if parts.is_empty() => "1=0".into(),
+            Filter::And(parts) => self.join(parts, " AND ", out),
+            Filter::Or(parts) => self.join(parts, " OR ", out),
+            Filter::Not(inner) => format!("(NOT {})", self.expression(inner, out)),
+            Filter::Compare { field, op, value } => {
+                let in_order = self.leading.is_some_and(|l| std::ptr::eq(l, *field));
+                compare(self.dialect, self.entity, field, *op, value, in_order, out)
+            }
+        }
+    }
+
+    fn join(&self, parts: &[Filter], sep: &str, out: &mut SqlText) -> String {
+        let inner: Vec<String> = parts.iter().map(|p| self.expression(p, out)).collect();
+        format!("({})", inner.join(sep))
     }
 }
 
-fn join(dialect: Dialect, entity: &Entity, parts: &[Filter], sep: &str, out: &mut SqlText) -> String {
-    let inner: Vec<String> = parts.iter().map(|p| expression(dialect, entity, p, out)).collect();
-    format!("({})", inner.join(sep))
-}
-
+/// One comparison; `in_order` when the rows are read in this field's order.
 fn compare(
     dialect: Dialect,
     entity: &Entity,
-    column: &str,
-    kind: Kind,
+    field: &Field,
     op: Op,
     value: &Value,
+    in_order: bool,
     out: &mut SqlText,
 ) -> String {
+    let column = field.column;
     if let Kind::TagSet {
         table,
         owner_column,
         value_column,
         kind_column,
         kind,
-    } = kind
+    } = field.kind
     {
         return tag_set(
             entity,
@@ -157,16 +192,64 @@ fn compare(
             Value::Bool(false) => format!("({column} IS NULL)"),
             _ => format!("({column} IS NOT NULL)"),
         },
-        Op::StartsWith => {
-            let Value::Text(prefix) = value else {
-                return "1=0".into();
-            };
-            // LIKE is case-sensitive in both dialects here (SQLite connections
-            // set `case_sensitive_like`), so `%` and `_` are the only traps.
-            let pattern = format!("{}%", escape_like(prefix));
-            format!("({column} LIKE {} ESCAPE '\\')", out.bind(SqlParam::Text(pattern)))
-        }
+        // Absent, or (text) the empty string; a GUID is never empty.
+        Op::IsEmpty => match (value, field.kind) {
+            (Value::Bool(false), Kind::Text) => format!("({column} IS NOT NULL AND {column} <> '')"),
+            (Value::Bool(false), _) => format!("({column} IS NOT NULL)"),
+            (_, Kind::Text) => format!("({column} IS NULL OR {column} = '')"),
+            _ => format!("({column} IS NULL)"),
+        },
+        Op::StartsWith => match value {
+            Value::Text(prefix) => starts_with(field, prefix, in_order, out),
+            _ => "1=0".into(),
+        },
         Op::HasSome | Op::HasAll => "1=0".into(),
+    }
+}
+
+/// A case-insensitive prefix as a range of an index: text fields compare
+/// their folded copy with the folded prefix; GUIDs compare their bytes with
+/// the range of GUIDs whose text starts with the prefix. `in_order`: the
+/// rows are read in this text's order, so bound the text itself too.
+fn starts_with(field: &Field, prefix: &str, in_order: bool, out: &mut SqlText) -> String {
+    if field.kind == Kind::Guid {
+        let column = field.column;
+        return match guid_range(prefix) {
+            Some((lo, hi)) => format!(
+                "({column} >= {} AND {column} <= {})",
+                out.bind(SqlParam::Blob(lo.to_vec())),
+                out.bind(SqlParam::Blob(hi.to_vec()))
+            ),
+            None => "1=0".into(),
+        };
+    }
+    let Some(column) = field.folded else {
+        return "1=0".into();
+    };
+    let low = fold_case(prefix);
+    if low.is_empty() {
+        return format!("({column} IS NOT NULL)");
+    }
+    let (unfolded_low, unfolded_high) = unfolded_bounds(&low);
+    let high = text_upper_bound(&low);
+    let folded = text_range(column, low, high, out);
+    if !in_order {
+        return format!("({folded})");
+    }
+    // The same rows bounded on the text itself: an index in the text's own
+    // order reads them in that order, so a `title ASC` page stops after a
+    // page of rows instead of sorting every match (or, on PostgreSQL,
+    // walking every title before the prefix).
+    let unfolded = text_range(field.column, unfolded_low, text_upper_bound(&unfolded_high), out);
+    format!("({folded} AND {unfolded})")
+}
+
+/// `low <= column < high` (no upper end when `high` is `None`).
+fn text_range(column: &str, low: String, high: Option<String>, out: &mut SqlText) -> String {
+    let low = out.bind(SqlParam::Text(low));
+    match high {
+        Some(high) => format!("{column} >= {low} AND {column} < {}", out.bind(SqlParam::Text(high))),
+        None => format!("{column} >= {low}"),
     }
 }
 
@@ -186,9 +269,10 @@ fn tag_set(
     let kind_param = out.bind(SqlParam::Text(kind.to_owned()));
     let base = format!("FROM {table} t WHERE t.{owner_column} = {owner} AND t.{kind_column} = {kind_param}");
     match (op, value) {
-        (Op::Exists, Value::Bool(exists)) => {
+        // A set with a tag exists and is not empty.
+        (Op::Exists | Op::IsEmpty, Value::Bool(flag)) => {
             let sub = format!("EXISTS (SELECT 1 {base})");
-            if *exists {
+            if *flag == (op == Op::Exists) {
                 sub
             } else {
                 format!("(NOT {sub})")
@@ -215,18 +299,6 @@ fn tag_set(
         }
         _ => "1=0".into(),
     }
-}
-
-/// Escapes LIKE's wildcards (and the escape character itself).
-fn escape_like(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for ch in raw.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// `ORDER BY` terms; `backward` reverses every direction (for previous pages).

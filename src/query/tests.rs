@@ -344,18 +344,16 @@ fn an_unknown_operator_is_named() {
 #[test]
 fn an_operator_the_field_does_not_support_names_both() {
     let cases: &[(&Entity, &str, &str, Json)] = &[
-        (&BADGES, "id", "$startsWith", json!("1b2c")),
-        (&BADGES, "id", "$gt", json!(GUID)),
-        (&BADGES, "_id", "$lte", json!(GUID)),
-        (&BADGES, "title", "$hasSome", json!(["a"])),
         (&BADGES, "title", "$hasAll", json!(["a"])),
         (&BADGES, "createdDate", "$startsWith", json!("2024")),
+        (&BADGES, "createdDate", "$isEmpty", json!(true)),
         (&BADGES, "permissionsEnabled", "$gt", json!(false)),
-        (&BADGES, "permissionsEnabled", "$in", json!([true])),
         (&BADGES, "permissionsEnabled", "$startsWith", json!("t")),
+        (&BADGES, "permissionsEnabled", "$isEmpty", json!(false)),
         (&ASSIGNMENTS, "tags.tags.tagIds", "$eq", json!("a")),
         (&ASSIGNMENTS, "tags.privateTags.tagIds", "$in", json!(["a"])),
-        (&ASSIGNMENTS, "badgeId", "$hasSome", json!([GUID])),
+        (&ASSIGNMENTS, "tags.tags.tagIds", "$startsWith", json!("a")),
+        (&ASSIGNMENTS, "badgeId", "$hasAll", json!([GUID])),
     ];
     for (entity, name, op, value) in cases {
         let raw = json!({ *name: { *op: value } });
@@ -498,18 +496,23 @@ fn sorting_on_several_keys_ends_with_the_id() {
         [("id", Desc), ("title", Asc)]
     );
     assert_eq!(badge_sort(json!([{"fieldName": "_id"}])), [("id", Asc)]);
-    // No sort: newest badges first; oldest assignments first.
+    // No sort: newest first, badges and assignments alike (the SDK's documented default).
     assert_eq!(badge_sort(Json::Null), [("createdDate", Desc), ("id", Desc)]);
     assert_eq!(badge_sort(json!([])), [("createdDate", Desc), ("id", Desc)]);
-    assert_eq!(sort_of(&ASSIGNMENTS, Json::Null), [("createdDate", Asc), ("id", Asc)]);
+    assert_eq!(sort_of(&ASSIGNMENTS, Json::Null), [("createdDate", Desc), ("id", Desc)]);
+    // Every field the SDK declares sorts, both ways.
+    assert_eq!(
+        badge_sort(json!([{"fieldName": "permissionsEnabled", "order": "DESC"}, {"fieldName": "description"}])),
+        [("permissionsEnabled", Desc), ("description", Asc), ("id", Asc)]
+    );
 }
 
 #[test]
 fn bad_sorts_are_named() {
     let refused_sort = |raw: Json| parse_sort(&BADGES, &raw, "query.sort").expect_err(&raw.to_string());
-    let e = refused_sort(json!([{"fieldName": "permissionsEnabled"}]));
+    let e = refused_sort(json!([{"fieldName": "displayOrder"}]));
     assert_eq!(e.field, "query.sort[0].fieldName");
-    assert_eq!(e.message, "`permissionsEnabled` is not a sortable field of badge");
+    assert_eq!(e.message, "`displayOrder` is not a sortable field of badge");
     let e = refused_sort(json!([{"fieldName": "title"}, {"fieldName": "colour"}]));
     assert_eq!(e.field, "query.sort[1].fieldName");
     assert_eq!(e.message, "`colour` is not a sortable field of badge");
@@ -717,10 +720,27 @@ fn every_comparison_operator_compiles_to_bound_sql() {
     badge_sql_is(json!({"title": null}), "(title IS NULL)", &[]);
     badge_sql_is(json!({"title": {"$eq": null}}), "(title IS NULL)", &[]);
     badge_sql_is(json!({"title": {"$ne": null}}), "(title IS NOT NULL)", &[]);
+    // A case-insensitive prefix is a range of the folded copy.
     badge_sql_is(
         json!({"title": {"$startsWith": "Go"}}),
-        r"(title LIKE $1 ESCAPE '\')",
-        &[text("Go%")],
+        "(title_folded >= $1 AND title_folded < $2)",
+        &[text("go"), text("gp")],
+    );
+    badge_sql_is(
+        json!({"description": {"$isEmpty": true}}),
+        "(description IS NULL OR description = '')",
+        &[],
+    );
+    badge_sql_is(
+        json!({"description": {"$isEmpty": false}}),
+        "(description IS NOT NULL AND description <> '')",
+        &[],
+    );
+    // `$hasSome` on a scalar is `$in`.
+    badge_sql_is(
+        json!({"description": {"$hasSome": ["a", "b"]}}),
+        "(description IN ($1, $2))",
+        &[text("a"), text("b")],
     );
 }
 
@@ -766,6 +786,23 @@ fn each_field_binds_its_stored_form() {
         "(permissions_enabled IS DISTINCT FROM $1)",
         &[SqlParam::Int(0)],
     );
+    badge_sql_is(
+        json!({"permissionsEnabled": {"$in": [true]}}),
+        "(permissions_enabled IN ($1))",
+        &[SqlParam::Int(1)],
+    );
+    badge_sql_is(
+        json!({"permissionsEnabled": {"$nin": [false]}}),
+        "(permissions_enabled IS NULL OR permissions_enabled NOT IN ($1))",
+        &[SqlParam::Int(0)],
+    );
+    // GUIDs order as their canonical text does: byte for byte.
+    badge_sql_is(
+        json!({"_id": {"$gt": GUID.to_uppercase(), "$lte": GUID_2}}),
+        "((id > $1) AND (id <= $2))",
+        &[SqlParam::Blob(guid_bytes(GUID)), SqlParam::Blob(guid_bytes(GUID_2))],
+    );
+    badge_sql_is(json!({"id": {"$isEmpty": false}}), "(id IS NOT NULL)", &[]);
     // Assignment columns are qualified (the query joins).
     sql_is(
         &ASSIGNMENTS,
@@ -777,19 +814,97 @@ fn each_field_binds_its_stored_form() {
 }
 
 #[test]
-fn starts_with_escapes_like_wildcards() {
-    let like = r"(title LIKE $1 ESCAPE '\')";
-    badge_sql_is(json!({"title": {"$startsWith": "100%"}}), like, &[text(r"100\%%")]);
-    badge_sql_is(json!({"title": {"$startsWith": "a_b"}}), like, &[text(r"a\_b%")]);
-    badge_sql_is(json!({"title": {"$startsWith": r"C:\x"}}), like, &[text(r"C:\\x%")]);
-    badge_sql_is(json!({"title": {"$startsWith": r"%_\%"}}), like, &[text(r"\%\_\\\%%")]);
-    badge_sql_is(json!({"title": {"$startsWith": "Été "}}), like, &[text("Été %")]);
-    badge_sql_is(json!({"title": {"$startsWith": ""}}), like, &[text("%")]);
+fn starts_with_is_a_case_insensitive_range() {
+    let range = "(title_folded >= $1 AND title_folded < $2)";
+    // LIKE's wildcards are ordinary characters in a range.
+    badge_sql_is(
+        json!({"title": {"$startsWith": "100%"}}),
+        range,
+        &[text("100%"), text("100&")],
+    );
+    badge_sql_is(
+        json!({"title": {"$startsWith": "a_B"}}),
+        range,
+        &[text("a_b"), text("a_c")],
+    );
+    badge_sql_is(
+        json!({"title": {"$startsWith": "ÉTÉ "}}),
+        range,
+        &[text("été "), text("été!")],
+    );
+    // Σ folds to σ wherever it stands.
+    badge_sql_is(
+        json!({"title": {"$startsWith": "ΟΔΟΣ"}}),
+        range,
+        &[text("οδοσ"), text("οδοτ")],
+    );
+    // The empty prefix matches every badge; one with no text above it has no upper end.
+    badge_sql_is(json!({"title": {"$startsWith": ""}}), "(title_folded IS NOT NULL)", &[]);
+    badge_sql_is(
+        json!({"title": {"$startsWith": "\u{10FFFF}"}}),
+        "(title_folded >= $1)",
+        &[text("\u{10FFFF}")],
+    );
     badge_sql_is(
         json!({"slug": {"$startsWith": "it's"}}),
-        r"(slug LIKE $1 ESCAPE '\')",
-        &[text("it's%")],
+        "(slug_folded >= $1 AND slug_folded < $2)",
+        &[text("it's"), text("it't")],
     );
+    badge_sql_is(
+        json!({"description": {"$startsWith": "A"}}),
+        "(description_folded >= $1 AND description_folded < $2)",
+        &[text("a"), text("b")],
+    );
+}
+
+#[test]
+fn a_prefix_on_the_sort_field_also_bounds_the_text_itself() {
+    // Read in title order, a title prefix also bounds `title` by every case of
+    // the prefix, so the title index answers the page in its own order.
+    let compiled_for = |raw: Json, leading: &str| {
+        let parsed = parse_filter(&BADGES, &raw, "filter").unwrap();
+        let mut out = SqlText::new();
+        compile_filter_for_order(Dialect::Postgres, &BADGES, &parsed, Some(field(leading)), &mut out);
+        out
+    };
+    let out = compiled_for(json!({"title": {"$startsWith": "Go"}}), "title");
+    assert_eq!(
+        out.sql,
+        "(title_folded >= $1 AND title_folded < $2 AND title >= $3 AND title < $4)"
+    );
+    assert_eq!(out.params, [text("go"), text("gp"), text("GO"), text("gp")]);
+    // ſ (long s) folds to s too, so the slug range ends just after it.
+    let out = compiled_for(json!({"slug": {"$startsWith": "it's"}}), "slug");
+    assert_eq!(
+        out.params,
+        [text("it's"), text("it't"), text("IT'S"), text("it'\u{0180}")]
+    );
+    // A prefix on another field keeps to the folded range.
+    let out = compiled_for(json!({"title": {"$startsWith": "Go"}}), "createdDate");
+    assert_eq!(out.sql, "(title_folded >= $1 AND title_folded < $2)");
+}
+
+#[test]
+fn starts_with_on_an_id_is_a_range_of_guids() {
+    let mut lo = vec![0u8; 16];
+    let mut hi = vec![0xffu8; 16];
+    lo[..2].copy_from_slice(&[0x1b, 0x2c]);
+    hi[..2].copy_from_slice(&[0x1b, 0x2c]);
+    badge_sql_is(
+        json!({"_id": {"$startsWith": "1B2C"}}),
+        "(id >= $1 AND id <= $2)",
+        &[SqlParam::Blob(lo.clone()), SqlParam::Blob(hi.clone())],
+    );
+    sql_is(
+        &ASSIGNMENTS,
+        json!({"memberId": {"$startsWith": "1b2c"}}),
+        "(badge_assignments.member_id >= $1 AND badge_assignments.member_id <= $2)",
+        "(badge_assignments.member_id >= $1 AND badge_assignments.member_id <= $2)",
+        &[SqlParam::Blob(lo), SqlParam::Blob(hi)],
+    );
+    // No GUID starts with text that is not hex in the GUID's layout.
+    badge_sql_is(json!({"id": {"$startsWith": "bob"}}), "1=0", &[]);
+    badge_sql_is(json!({"id": {"$startsWith": "1b2c3d4e5"}}), "1=0", &[]);
 }
 
 #[test]
@@ -803,7 +918,8 @@ fn values_never_reach_the_sql_text() {
         );
         assert!(!out.sql.contains("DROP"), "{}", out.sql);
         assert!(!out.sql.contains("'1'"), "{}", out.sql);
-        assert_eq!(out.params.len(), 3);
+        // The prefix is bound twice: the low and the high end of its range.
+        assert_eq!(out.params.len(), 4);
     }
 }
 
@@ -830,9 +946,9 @@ fn logical_operators_compile_to_parenthesised_sql() {
             {"title": {"$startsWith": "G"}},
             {"$or": [{"slug": {"$ne": "gold"}}, {"$not": {"createdDate": {"$gt": MAY_1}}}]}
         ]}),
-        r"((title LIKE $1 ESCAPE '\') AND ((slug IS NOT $2) OR (NOT (created_at > $3))))",
-        r"((title LIKE $1 ESCAPE '\') AND ((slug IS DISTINCT FROM $2) OR (NOT (created_at > $3))))",
-        &[text("G%"), text("gold"), SqlParam::Int(MAY_1_MS)],
+        "((title_folded >= $1 AND title_folded < $2) AND ((slug IS NOT $3) OR (NOT (created_at > $4))))",
+        "((title_folded >= $1 AND title_folded < $2) AND ((slug IS DISTINCT FROM $3) OR (NOT (created_at > $4))))",
+        &[text("g"), text("h"), text("gold"), SqlParam::Int(MAY_1_MS)],
     );
     // Several operators on one field are one conjunction.
     badge_sql_is(

@@ -43,14 +43,6 @@ impl ItemError {
             description: format!("badge assignment {id} not found"),
         }
     }
-
-    pub fn invalid(description: String) -> Self {
-        Self {
-            code: "INVALID_ARGUMENT",
-            status: 400,
-            description,
-        }
-    }
 }
 
 impl From<ItemError> for ServiceError {
@@ -233,7 +225,7 @@ impl Assignments<'_> {
         Ok(())
     }
 
-    /// One offset page of the members holding a badge, oldest assignment first, with the total.
+    /// One offset page of the members holding a badge, newest assignment first, with the total.
     pub async fn members_of_badge(
         &self,
         site: SiteId,
@@ -249,7 +241,8 @@ impl Assignments<'_> {
         Ok((members, page.total.unwrap_or(0)))
     }
 
-    /// The ids of the badges each member holds, in the order the members were given.
+    /// The ids of the badges each member holds, in the site's display order,
+    /// for each member in the order the members were given.
     pub async fn badges_per_member(
         &self,
         site: SiteId,
@@ -279,6 +272,20 @@ impl Assignments<'_> {
                 }
                 None => break,
             }
+        }
+        // The site's display order ranks each member's badges. The holder
+        // counts come in that order from the badge rows alone, one index range.
+        let rank: std::collections::HashMap<BadgeId, usize> = self
+            .store
+            .member_counts(site)
+            .await
+            .map_err(ServiceError::Store)?
+            .into_iter()
+            .enumerate()
+            .map(|(position, (badge, _))| (badge, position))
+            .collect();
+        for badges in held.values_mut() {
+            badges.sort_by_key(|badge| rank.get(badge).copied().unwrap_or(usize::MAX));
         }
         Ok(members
             .iter()

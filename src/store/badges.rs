@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use super::rows::{self, BADGE_COLUMNS};
 use super::sql::is_unique_violation;
 use super::{Page, SqlStore, StoreError, StoreResult};
-use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp};
+use crate::domain::{fold_case, Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp};
 use crate::query::{Dialect, Query, SqlParam, BADGES};
 
 /// How often a write is retried when a concurrent writer took the slug or
@@ -36,8 +36,9 @@ impl SqlStore {
             let now = Timestamp::now().millis();
             let sql = format!(
                 "INSERT INTO badges (site_id, id, revision, title, description, background_color, text_color, icon, \
-                 permissions_enabled, slug, display_order, member_count, created_at, updated_at) \
-                 VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) RETURNING {BADGE_COLUMNS}"
+                 permissions_enabled, slug, display_order, member_count, created_at, updated_at, \
+                 title_folded, slug_folded, description_folded) \
+                 VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, $12, $13, $14) RETURNING {BADGE_COLUMNS}"
             );
             let inserted = sqlx::query(&sql)
                 .bind(site.to_bytes())
@@ -51,6 +52,9 @@ impl SqlStore {
                 .bind(slug.as_str())
                 .bind(order)
                 .bind(now)
+                .bind(fold_case(badge.title.as_str()))
+                .bind(fold_case(slug.as_str()))
+                .bind(fold_case(badge.description.as_str()))
                 .fetch_one(&mut *tx)
                 .await;
             match inserted {
@@ -124,7 +128,8 @@ impl SqlStore {
             };
             let sql = format!(
                 "UPDATE badges SET title = $1, description = $2, background_color = $3, text_color = $4, icon = $5, \
-                 permissions_enabled = $6, slug = $7, revision = revision + 1, updated_at = $8 \
+                 permissions_enabled = $6, slug = $7, revision = revision + 1, updated_at = $8, \
+                 title_folded = $12, slug_folded = $13, description_folded = $14 \
                  WHERE site_id = $9 AND id = $10 AND revision = $11 RETURNING {BADGE_COLUMNS}"
             );
             let updated = sqlx::query(&sql)
@@ -139,6 +144,9 @@ impl SqlStore {
                 .bind(site.to_bytes())
                 .bind(id.to_bytes())
                 .bind(current.revision)
+                .bind(fold_case(next.title.as_str()))
+                .bind(fold_case(slug.as_str()))
+                .bind(fold_case(next.description.as_str()))
                 .fetch_optional(&mut *tx)
                 .await;
             match updated {
@@ -302,4 +310,42 @@ async fn free_slug(conn: &mut AnyConnection, site: SiteId, base: &Slug, exclude:
         .find(|n| !taken.contains(base.with_suffix(*n).as_str()))
         .unwrap_or(2);
     Ok(base.with_suffix(n))
+}
+
+/// Gives every badge stored before folded copies existed (migration 0010)
+/// its folded title, slug and description, a batch per transaction, walking
+/// the primary key. Runs at start-up after the migrations; once every row is
+/// folded it costs one index probe. Several instances starting together fold
+/// the same rows to the same values, so they cannot disagree.
+pub(super) async fn fold_unfolded_badges(pool: &sqlx::AnyPool) -> StoreResult<()> {
+    const BATCH: i64 = 500;
+    let mut after: i64 = i64::MIN;
+    loop {
+        let mut tx = pool.begin().await?;
+        let found = sqlx::query(
+            "SELECT pk, title, slug, description FROM badges \
+             WHERE pk > $1 AND (title_folded IS NULL OR slug_folded IS NULL OR description_folded IS NULL) \
+             ORDER BY pk LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &found {
+            let pk: i64 = row.try_get("pk")?;
+            let text = |column: &str| -> StoreResult<String> { Ok(fold_case(&row.try_get::<String, _>(column)?)) };
+            sqlx::query("UPDATE badges SET title_folded = $1, slug_folded = $2, description_folded = $3 WHERE pk = $4")
+                .bind(text("title")?)
+                .bind(text("slug")?)
+                .bind(text("description")?)
+                .bind(pk)
+                .execute(&mut *tx)
+                .await?;
+            after = pk;
+        }
+        tx.commit().await?;
+        if (found.len() as i64) < BATCH {
+            return Ok(());
+        }
+    }
 }

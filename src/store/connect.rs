@@ -66,7 +66,7 @@ pub async fn connect(options: &ConnectOptions) -> StoreResult<SqlStore> {
 ///   every commit, and a 64 MiB cache cost the writer 15% of its time in a
 ///   bulk load. Checkpoints every 10,000 pages write each hot page back once,
 ///   not once per commit.
-/// - Case-sensitive LIKE makes `$startsWith` agree with PostgreSQL.
+/// - Case-sensitive LIKE makes the slug search agree with PostgreSQL.
 const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA case_sensitive_like = ON; \
      PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -2048; PRAGMA wal_autocheckpoint = 10000; \
@@ -101,6 +101,7 @@ async fn connect_sqlite(options: &ConnectOptions) -> StoreResult<SqlStore> {
     // writers in the process instead of letting them fail with SQLITE_BUSY.
     let write = pool(1).await?;
     SQLITE_MIGRATIONS.run(&write).await?;
+    super::badges::fold_unfolded_badges(&write).await?;
     let read = pool(options.max_connections.max(1)).await?;
     Ok(SqlStore::new(read, write, Dialect::Sqlite))
 }
@@ -139,5 +140,6 @@ async fn connect_postgres(options: &ConnectOptions) -> StoreResult<SqlStore> {
         .connect_with(any)
         .await?;
     POSTGRES_MIGRATIONS.run(&pool).await?;
+    super::badges::fold_unfolded_badges(&pool).await?;
     Ok(SqlStore::new(pool.clone(), pool, Dialect::Postgres))
 }

@@ -10,8 +10,8 @@ use crate::domain::{
     NewBadge, OrderChange, SiteId, Tags, Timestamp,
 };
 use crate::query::{
-    compile_filter, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam, SqlText,
-    Value,
+    compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
+    SqlText, Value,
 };
 
 /// The SQL store, for SQLite and PostgreSQL alike.
@@ -54,21 +54,7 @@ impl SqlStore {
         site: (&str, SqlParam),
         query: &Query,
     ) -> StoreResult<(Vec<AnyRow>, Page<()>)> {
-        let key_columns: Vec<String> = query
-            .sort
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{} AS k{i}", k.field.column))
-            .collect();
-        let mut text = SqlText::new();
-        let (site_column, site_value) = site;
-        let site_param = text.bind(site_value);
-        text.push(&format!(
-            "SELECT {columns}, {} FROM {from} WHERE {site_column} = {site_param} AND ",
-            key_columns.join(", ")
-        ));
-        compile_filter(self.dialect, entity, &query.filter, &mut text);
-
+        let mut text = self.page_select(entity, from, columns, site, query);
         match &query.paging {
             Paging::Offset { limit, offset } => {
                 let where_text = text.clone();
@@ -76,7 +62,7 @@ impl SqlStore {
                     " ORDER BY {} LIMIT {limit} OFFSET {offset}",
                     compile_order(&query.sort, false)
                 ));
-                let rows = statement(&text).fetch_all(&self.read).await?;
+                let rows = self.query_statement(&text).fetch_all(&self.read).await?;
                 // A short first page is its own count; otherwise count the filter.
                 let total = if *offset == 0 && rows.len() < *limit as usize {
                     rows.len() as u64
@@ -101,7 +87,7 @@ impl SqlStore {
                     compile_order(&query.sort, *backward),
                     u64::from(*limit) + 1
                 ));
-                let mut rows = statement(&text).fetch_all(&self.read).await?;
+                let mut rows = self.query_statement(&text).fetch_all(&self.read).await?;
                 let more = rows.len() > *limit as usize;
                 rows.truncate(*limit as usize);
                 if *backward {
@@ -127,10 +113,82 @@ impl SqlStore {
         }
     }
 
+    /// A query-language statement, ready to run. On PostgreSQL it is planned
+    /// with its values every time (an unnamed statement, not a cached one):
+    /// how many rows a filter keeps depends on the values (a one-letter
+    /// prefix keeps thousands, a GUID one), and a cached generic plan that
+    /// guesses wrong walks the whole site in sort order instead of reading
+    /// the few rows in range. SQLite's plans do not depend on the values, so
+    /// it keeps its statements prepared.
+    fn query_statement<'q>(&self, text: &'q SqlText) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        statement(text).persistent(self.dialect == Dialect::Sqlite)
+    }
+
+    /// `SELECT columns, sort keys FROM from WHERE site AND filter`: how every
+    /// page of a query starts.
+    fn page_select(
+        &self,
+        entity: &Entity,
+        from: &str,
+        columns: &str,
+        site: (&str, SqlParam),
+        query: &Query,
+    ) -> SqlText {
+        let key_columns: Vec<String> = query
+            .sort
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{} AS k{i}", k.field.column))
+            .collect();
+        let mut text = SqlText::new();
+        let (site_column, site_value) = site;
+        let site_param = text.bind(site_value);
+        text.push(&format!(
+            "SELECT {columns}, {} FROM {from} WHERE {site_column} = {site_param} AND ",
+            key_columns.join(", ")
+        ));
+        let leading = query.sort.first().map(|key| key.field);
+        compile_filter_for_order(self.dialect, entity, &query.filter, leading, &mut text);
+        text
+    }
+
+    /// The database's plan for the first cursor page of `query`, one line per
+    /// step, for checking which index answers it. On PostgreSQL sequential
+    /// and bitmap scans are ruled out for the question, so the plan is the
+    /// one a large table would get, which a small one cannot show.
+    pub(super) async fn first_page_plan(
+        &self,
+        entity: &Entity,
+        from: &str,
+        columns: &str,
+        site: (&str, SqlParam),
+        query: &Query,
+    ) -> StoreResult<Vec<String>> {
+        let mut text = self.page_select(entity, from, columns, site, query);
+        text.push(&format!(" ORDER BY {} LIMIT 51", compile_order(&query.sort, false)));
+        let mut tx = self.read.begin().await?;
+        let (explain, column) = match self.dialect {
+            Dialect::Sqlite => ("EXPLAIN QUERY PLAN", "detail"),
+            Dialect::Postgres => {
+                for setting in ["enable_seqscan", "enable_bitmapscan"] {
+                    sqlx::query(&format!("SET LOCAL {setting} = off"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ("EXPLAIN", "QUERY PLAN")
+            }
+        };
+        let sql = format!("{explain} {}", text.sql);
+        let rows = bind_all(sqlx::query(&sql), &text.params).fetch_all(&mut *tx).await?;
+        tx.rollback().await?;
+        rows.iter().map(|row| Ok(row.try_get::<String, _>(column)?)).collect()
+    }
+
     /// Counts the rows of a filtered SELECT (used as a sub-query so both share one WHERE).
     async fn count_matching(&self, where_text: &SqlText) -> StoreResult<u64> {
         let sql = format!("SELECT COUNT(*) AS n FROM ({}) AS filtered", where_text.sql);
         let row = bind_all(sqlx::query(&sql), &where_text.params)
+            .persistent(self.dialect == Dialect::Sqlite)
             .fetch_one(&self.read)
             .await?;
         let n: i64 = row.try_get("n")?;

@@ -470,7 +470,7 @@ backend_test!(
                 &site,
                 "POST",
                 "/badges/v4/badges",
-                Some(json!({ "badge": { "title": long_title, "textColor": "' OR 1=1 --" } })),
+                Some(json!({ "badge": { "title": long_title, "textColor": "' OR 1=1 --", "backgroundColor": "#796EFF" } })),
             )
             .await;
         assert_eq!(api.status, StatusCode::BAD_REQUEST);

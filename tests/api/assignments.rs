@@ -179,14 +179,13 @@ backend_test!(
         let silver = badge(&app, &site, "Silver").await;
         let (m1, m2) = (member(), member());
         assign(&app, &site, &gold, &m1).await.ok();
+        // Only what the data decides fails an item alone: a duplicate, an unknown badge.
         let items = json!([
             {"badgeId": gold, "memberId": m2},
             {"badgeId": gold, "memberId": m1},
             {"badgeId": uuid::Uuid::new_v4().to_string(), "memberId": m1},
-            {"badgeId": silver, "memberId": "bad"},
             {"badgeId": silver, "memberId": m1},
             {"badgeId": silver, "memberId": m1},
-            "not an object",
         ]);
         let reply = app
             .call(
@@ -215,17 +214,15 @@ backend_test!(
                 (0, true, "".into()),
                 (1, false, "ALREADY_EXISTS".into()),
                 (2, false, "BADGE_NOT_FOUND".into()),
-                (3, false, "INVALID_ARGUMENT".into()),
-                (4, true, "".into()),
-                (5, false, "ALREADY_EXISTS".into()),
-                (6, false, "INVALID_ARGUMENT".into()),
+                (3, true, "".into()),
+                (4, false, "ALREADY_EXISTS".into()),
             ]
         );
         assert_eq!(results[0]["item"]["memberId"], m2);
         assert_eq!(results[0]["itemMetadata"]["id"], results[0]["item"]["id"]);
         assert_eq!(
             body["bulkActionMetadata"],
-            json!({"totalSuccesses": 2, "totalFailures": 5, "undetailedFailures": 0})
+            json!({"totalSuccesses": 2, "totalFailures": 3, "undetailedFailures": 0})
         );
         assert_eq!(holders(&app, &site, &gold).await.len(), 2);
         assert_eq!(holders(&app, &site, &silver).await.len(), 1);
@@ -246,6 +243,44 @@ backend_test!(
         );
     }
 );
+
+backend_test!(bulk_create_refuses_a_malformed_item_whole, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let gold = badge(&app, &site, "Gold").await;
+    let good = json!({"badgeId": gold, "memberId": member()});
+    // Each breaks the declared format (`@format GUID`, `@requiredField`):
+    // the call is refused with 400 naming the item's field, and the good
+    // items beside it are not applied.
+    let cases = [
+        (
+            json!({"badgeId": gold, "memberId": "bob"}),
+            "badgeAssignments[1].memberId",
+        ),
+        (
+            json!({"badgeId": "bob", "memberId": member()}),
+            "badgeAssignments[1].badgeId",
+        ),
+        (json!({"memberId": member()}), "badgeAssignments[1].badgeId"),
+        (json!({"badgeId": gold}), "badgeAssignments[1].memberId"),
+        (json!({"badgeId": gold, "memberId": 7}), "badgeAssignments[1].memberId"),
+        (json!("not an object"), "badgeAssignments[1]"),
+    ];
+    for (bad, field) in cases {
+        let reply = app
+            .call(
+                &site,
+                "POST",
+                &format!("{BULK}/create"),
+                Some(json!({"badgeAssignments": [good, bad, good]})),
+            )
+            .await;
+        reply.expect(400, "INVALID_ARGUMENT");
+        assert_eq!(reply.violated_fields(), [field], "{bad}");
+    }
+    assert!(holders(&app, &site, &gold).await.is_empty());
+    assert_eq!(member_count(&app, &site, &gold).await, 0);
+});
 
 backend_test!(bulk_limits, |backend| async move {
     let app = TestApp::new(backend).await;
@@ -299,6 +334,29 @@ backend_test!(bulk_delete_reports_each_id, |backend| async move {
             Some(json!({"badgeAssignmentIds": [a, unknown, "bad", b]})),
         )
         .await;
+    // `badgeAssignmentIds` are `@format GUID`: a malformed one refuses the call, deleting nothing.
+    reply.expect(400, "INVALID_ARGUMENT");
+    assert_eq!(reply.violated_fields(), ["badgeAssignmentIds[2]"]);
+    assert_eq!(holders(&app, &site, &gold).await.len(), 2);
+    let tags = app
+        .call(
+            &site,
+            "POST",
+            &format!("{BULK}/bulk-update-tags"),
+            Some(json!({"ids": [a, 5], "assignTags": {"tags": {"tagIds": ["x"]}}})),
+        )
+        .await;
+    tags.expect(400, "INVALID_ARGUMENT");
+    assert_eq!(tags.violated_fields(), ["ids[1]"]);
+
+    let reply = app
+        .call(
+            &site,
+            "POST",
+            &format!("{BULK}/delete"),
+            Some(json!({"badgeAssignmentIds": [a, unknown, b]})),
+        )
+        .await;
     let body = reply.ok();
     let codes: Vec<&str> = body["results"]
         .as_array()
@@ -306,7 +364,7 @@ backend_test!(bulk_delete_reports_each_id, |backend| async move {
         .iter()
         .map(|r| r["itemMetadata"]["error"]["code"].as_str().unwrap_or("ok"))
         .collect();
-    assert_eq!(codes, ["ok", "NOT_FOUND", "INVALID_ARGUMENT", "ok"]);
+    assert_eq!(codes, ["ok", "NOT_FOUND", "ok"]);
     assert_eq!(body["results"][0]["itemMetadata"]["id"], a);
     assert_eq!(body["bulkActionMetadata"]["totalSuccesses"], 2);
     assert!(holders(&app, &site, &gold).await.is_empty());
@@ -556,4 +614,81 @@ backend_test!(cursor_pages_through_holders, |backend| async move {
     assign(&app, &reader, &gold, &member())
         .await
         .expect(403, "PERMISSION_DENIED");
+});
+
+backend_test!(assignments_list_newest_first_by_default, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let gold = badge(&app, &site, "Gold").await;
+    let silver = badge(&app, &site, "Silver").await;
+    let m = member();
+    // Made one by one, a few milliseconds apart, so each has its own creation time.
+    let mut made = Vec::new();
+    for (b, who) in [
+        (&gold, m.clone()),
+        (&silver, member()),
+        (&gold, member()),
+        (&silver, m.clone()),
+        (&gold, member()),
+    ] {
+        made.push(assign(&app, &site, b, &who).await.ok()["badgeAssignment"].clone());
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let id = |a: &Value| a["id"].as_str().unwrap().to_owned();
+    let newest_first =
+        |filter: &dyn Fn(&Value) -> bool| -> Vec<String> { made.iter().rev().filter(|a| filter(a)).map(id).collect() };
+    let page_ids =
+        |body: &Value| -> Vec<String> { body["badgeAssignments"].as_array().unwrap().iter().map(id).collect() };
+    let cases = [
+        (json!({}), newest_first(&|_| true)),
+        (
+            json!({"badgeId": gold}),
+            newest_first(&|a| a["badgeId"] == gold.as_str()),
+        ),
+        (json!({"memberId": m}), newest_first(&|a| a["memberId"] == m.as_str())),
+    ];
+    for (filter, expected) in cases {
+        // One page, then pages of two forward and back again: the same order throughout.
+        let all = app
+            .call(
+                &site,
+                "POST",
+                &format!("{ONE}/query"),
+                Some(json!({"query": {"filter": filter}})),
+            )
+            .await;
+        assert_eq!(page_ids(all.ok()), expected, "filter {filter}");
+        let mut pages = Vec::new();
+        let mut body = json!({"query": {"filter": filter, "cursorPaging": {"limit": 2}}});
+        loop {
+            let reply = app.call(&site, "POST", &format!("{ONE}/query"), Some(body)).await;
+            let page = reply.ok().clone();
+            let next = page["pagingMetadata"]["cursors"]["next"].as_str().map(str::to_owned);
+            pages.push(page);
+            match next {
+                Some(next) => body = json!({"query": {"cursorPaging": {"cursor": next, "limit": 2}}}),
+                None => break,
+            }
+        }
+        let forward: Vec<String> = pages.iter().flat_map(page_ids).collect();
+        assert_eq!(forward, expected, "cursor pages of {filter}");
+        let mut backward = page_ids(pages.last().unwrap());
+        let mut prev = pages.last().unwrap()["pagingMetadata"]["cursors"]["prev"].clone();
+        while let Some(cursor) = prev.as_str() {
+            let reply = app
+                .call(
+                    &site,
+                    "POST",
+                    &format!("{ONE}/query"),
+                    Some(json!({"query": {"cursorPaging": {"cursor": cursor, "limit": 2}}})),
+                )
+                .await;
+            let page = reply.ok().clone();
+            let mut ids = page_ids(&page);
+            ids.extend(backward);
+            backward = ids;
+            prev = page["pagingMetadata"]["cursors"]["prev"].clone();
+        }
+        assert_eq!(backward, expected, "previous pages of {filter}");
+    }
 });

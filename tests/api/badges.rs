@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::backend_test;
 use crate::helpers::{TestApp, MANAGE};
@@ -7,12 +7,12 @@ backend_test!(create_fills_defaults_and_reads_back, |backend| async move {
     let app = TestApp::new(backend).await;
     let site = app.site(&[MANAGE]).await;
     let badge = app
-        .create_badge(&site, json!({"title": "Top Contributor", "backgroundColor": "#a1b2c3", "icon": {"url": "https://img.example/star.png"}}))
+        .create_badge(&site, json!({"title": "Top Contributor", "backgroundColor": "#a1b2c3", "textColor": "#ffffff", "icon": {"url": "https://img.example/star.png"}}))
         .await;
     assert_eq!(badge["title"], "Top Contributor");
     assert_eq!(badge["slug"], "top-contributor");
     assert_eq!(badge["backgroundColor"], "#A1B2C3", "colours are stored upper case");
-    assert_eq!(badge["textColor"], "#FFFFFF", "absent text colour takes the default");
+    assert_eq!(badge["textColor"], "#FFFFFF");
     assert_eq!(badge["revision"], "1", "int64 revision travels as a string");
     assert_eq!(badge["permissionsEnabled"], false);
     assert_eq!(badge["icon"], json!({"url": "https://img.example/star.png"}));
@@ -27,17 +27,65 @@ backend_test!(create_fills_defaults_and_reads_back, |backend| async move {
         .call(&site, "GET", &format!("/badges/v4/badges/{id}?badgeId={id}"), None)
         .await;
     assert_eq!(read.ok()["badge"], badge);
-
-    let default_bg = app.create_badge(&site, json!({"title": "Plain"})).await;
-    assert_eq!(default_bg["backgroundColor"], "#796EFF");
 });
+
+backend_test!(
+    v4_create_requires_both_colours_and_the_older_api_defaults_them,
+    |backend| async move {
+        let app = TestApp::new(backend).await;
+        let site = app.site(&[MANAGE]).await;
+        // The SDK marks `backgroundColor` and `textColor` required, so V4 answers 400 naming each.
+        let bare = app
+            .call(
+                &site,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Plain"}})),
+            )
+            .await;
+        bare.expect(400, "INVALID_ARGUMENT");
+        assert_eq!(bare.violated_fields(), ["badge.backgroundColor", "badge.textColor"]);
+        let no_text = app
+            .call(
+                &site,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Plain", "backgroundColor": "#000000"}})),
+            )
+            .await;
+        no_text.expect(400, "INVALID_ARGUMENT");
+        assert_eq!(no_text.violated_fields(), ["badge.textColor"]);
+        let listed = app
+            .call(&site, "POST", "/badges/v4/badges/query", Some(json!({})))
+            .await;
+        assert_eq!(listed.ok()["badges"], json!([]), "nothing was created");
+
+        // The older API keeps its documented defaults.
+        let legacy = app
+            .call(
+                &site,
+                "POST",
+                "/members/v3/badges",
+                Some(json!({"badge": {"title": "Plain"}})),
+            )
+            .await;
+        let legacy = &legacy.ok()["badge"];
+        assert_eq!(legacy["backgroundColor"], "#796EFF");
+        assert_eq!(legacy["textColor"], "#FFFFFF");
+    }
+);
 
 backend_test!(every_path_alias_answers, |backend| async move {
     let app = TestApp::new(backend).await;
     let site = app.site(&[MANAGE]).await;
     for prefix in ["/badges/v4/badges", "/_api/badges/v4/badges", "/v4/badges"] {
         let created = app
-            .call(&site, "POST", prefix, Some(json!({"badge": {"title": prefix}})))
+            .call(
+                &site,
+                "POST",
+                prefix,
+                Some(json!({"badge": {"title": prefix, "backgroundColor": "#000000", "textColor": "#FFFFFF"}})),
+            )
             .await;
         let id = created.ok()["badge"]["id"].as_str().unwrap().to_owned();
         app.call(&site, "GET", &format!("{prefix}/{id}"), None).await.ok();
@@ -187,8 +235,20 @@ backend_test!(
             ),
             (json!({"title": "ok", "icon": {"url": 5}}), "badge.icon"),
             (json!({"title": "ok", "icon": 7}), "badge.icon"),
+            // V4 requires both colours (`@requiredField`); the older API defaults them.
+            (json!({"title": "ok", "textColor": null}), "badge.textColor"),
+            (json!({"title": "ok", "backgroundColor": null}), "badge.backgroundColor"),
         ];
-        for (badge, field) in cases {
+        for (mut badge, field) in cases {
+            for colour in ["backgroundColor", "textColor"] {
+                match badge.get(colour) {
+                    None => badge[colour] = json!("#000000"),
+                    Some(Value::Null) => {
+                        badge.as_object_mut().unwrap().remove(colour);
+                    }
+                    Some(_) => {}
+                }
+            }
             let reply = app
                 .call(&site, "POST", "/badges/v4/badges", Some(json!({"badge": badge})))
                 .await;

@@ -150,7 +150,13 @@ impl TestApp {
         Reply { status, headers, body }
     }
 
-    pub async fn create_badge(&self, site: &Site, badge: Value) -> Value {
+    /// Creates a V4 badge. The colours V4 requires are filled in when `badge` leaves them out.
+    pub async fn create_badge(&self, site: &Site, mut badge: Value) -> Value {
+        for (colour, default) in [("backgroundColor", "#796EFF"), ("textColor", "#FFFFFF")] {
+            if badge.get(colour).is_none() {
+                badge[colour] = Value::from(default);
+            }
+        }
         let reply = self
             .call(
                 site,

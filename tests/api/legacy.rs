@@ -478,7 +478,7 @@ backend_test!(assign_refuses_bad_input_and_assigns_nothing, |backend| async move
         .await
         .expect(400, "INVALID_ARGUMENT");
     assign(&app, &site, &badge, &[]).await.expect(400, "INVALID_ARGUMENT");
-    let many: Vec<String> = (0..101).map(|_| member()).collect();
+    let many: Vec<String> = (0..1001).map(|_| member()).collect();
     assign(&app, &site, &badge, &many).await.expect(400, "INVALID_ARGUMENT");
     assign(&app, &reader, &badge, &[member()])
         .await
@@ -547,6 +547,29 @@ backend_test!(unassign_removes_only_the_given_members, |backend| async move {
     assert_eq!(v4_holders(&app, &site, &badge).await, [members[1].clone()]);
 });
 
+backend_test!(assign_and_unassign_take_a_thousand_members, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let badge = create_titled(&app, &site, &["Crowd"]).await.remove(0);
+    let thousand: Vec<String> = (0..1000).map(|_| member()).collect();
+    let reply = assign(&app, &site, &badge, &thousand).await;
+    assert_eq!(reply.ok()["memberIds"].as_array().unwrap().len(), 1000);
+    assert_eq!(member_counts(&app, &site).await[&badge], 1000);
+
+    let mut too_many = thousand.clone();
+    too_many.push(member());
+    assign(&app, &site, &badge, &too_many)
+        .await
+        .expect(400, "INVALID_ARGUMENT");
+    unassign(&app, &site, &badge, &too_many)
+        .await
+        .expect(400, "INVALID_ARGUMENT");
+    assert_eq!(member_counts(&app, &site).await[&badge], 1000);
+
+    assert_eq!(unassign(&app, &site, &badge, &thousand).await.ok(), &json!({}));
+    assert_eq!(member_counts(&app, &site).await[&badge], 0);
+});
+
 backend_test!(members_of_a_badge_page_with_legacy_paging, |backend| async move {
     let app = TestApp::new(backend).await;
     let site = app.site(&[MANAGE]).await;
@@ -592,8 +615,18 @@ backend_test!(badges_per_member_and_counts, |backend| async move {
         .try_into()
         .unwrap();
     let (m1, m2, nobody) = (member(), member(), member());
-    assign(&app, &site, &b1, &[m1.clone(), m2.clone()]).await.ok();
+    // m1 gets B3, then B2, then B1: newest first would be B1, B2, B3.
+    assign(&app, &site, &b3, std::slice::from_ref(&m1)).await.ok();
     assign(&app, &site, &b2, std::slice::from_ref(&m1)).await.ok();
+    assign(&app, &site, &b1, &[m1.clone(), m2.clone()]).await.ok();
+    app.call(
+        &site,
+        "PATCH",
+        &format!("{V3}/order"),
+        Some(json!({"badgeIds": [b2, b3, b1]})),
+    )
+    .await
+    .ok();
 
     let reply = app
         .call(
@@ -606,14 +639,13 @@ backend_test!(badges_per_member_and_counts, |backend| async move {
     let entries = reply.ok()["memberBadgeIds"].as_array().unwrap().clone();
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["memberId"], m1.as_str());
-    let mut held = vec![b1.clone(), b2.clone()];
-    held.sort();
-    assert_eq!(strings(&entries[0]["badgeIds"]), held);
-    assert_eq!(strings(&entries[1]["badgeIds"]), std::slice::from_ref(&b1));
+    // Each member's badges come in the site's display order.
+    assert_eq!(entries[0]["badgeIds"], json!([b2, b3, b1]));
+    assert_eq!(entries[1]["badgeIds"], json!([b1]));
     assert_eq!(entries[2]["badgeIds"], json!([]));
 
     let counts = member_counts(&app, &site).await;
-    assert_eq!((counts[&b1], counts[&b2], counts[&b3]), (2, 1, 0));
+    assert_eq!((counts[&b1], counts[&b2], counts[&b3]), (2, 1, 1));
 
     for bad in [json!({"memberIds": []}), json!({}), json!({"memberIds": ["nope"]})] {
         app.call(&site, "POST", &format!("{V3}/members"), Some(bad))

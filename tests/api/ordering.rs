@@ -86,6 +86,10 @@ backend_test!(move_first_last_after, |backend| async move {
     mv(&ids[0], json!({"position": "MIDDLE"}))
         .await
         .expect(400, "INVALID_ARGUMENT");
+    // A badge cannot be moved after itself.
+    let itself = mv(&ids[0], json!({"position": "AFTER", "moveAfterBadgeId": ids[0]})).await;
+    itself.expect(400, "INVALID_ARGUMENT");
+    assert_eq!(itself.violated_fields(), ["moveAfterBadgeId"]);
     let stranger = uuid::Uuid::new_v4().to_string();
     mv(&ids[0], json!({"position": "AFTER", "moveAfterBadgeId": stranger}))
         .await

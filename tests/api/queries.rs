@@ -9,11 +9,16 @@ async fn query(app: &TestApp, site: &Site, q: Value) -> crate::helpers::Reply {
 }
 
 fn titles(reply: &Value) -> Vec<String> {
+    badge_strings(reply, "title")
+}
+
+/// One text field of each badge of a query reply, in order.
+fn badge_strings(reply: &Value, field: &str) -> Vec<String> {
     reply["badges"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| b["title"].as_str().unwrap().to_owned())
+        .map(|b| b[field].as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -45,7 +50,13 @@ backend_test!(filters_and_sorts, |backend| async move {
             json!({"title": {"$startsWith": "G"}}),
             vec!["Gold", "Gold Star", "Green"],
         ),
-        (json!({"title": {"$startsWith": "g"}}), vec![]),
+        // `$startsWith` ignores case, as the SDK documents; other comparisons do not.
+        (
+            json!({"title": {"$startsWith": "g"}}),
+            vec!["Gold", "Gold Star", "Green"],
+        ),
+        (json!({"title": {"$startsWith": "gOLD s"}}), vec!["Gold Star"]),
+        (json!({"title": "gold"}), vec![]),
         (json!({"title": {"$startsWith": "100%_"}}), vec!["100%_club"]),
         (json!({"title": {"$startsWith": "_"}}), vec![]),
         (json!({"slug": {"$startsWith": "gold"}}), vec!["Gold", "Gold Star"]),
@@ -171,8 +182,17 @@ backend_test!(bad_queries_are_refused, |backend| async move {
         (json!({"filter": {"$where": "1"}}), "query.filter.$where"),
         (json!({"filter": "{{"}), "query.filter"),
         (
-            json!({"sort": [{"fieldName": "description"}]}),
+            json!({"sort": [{"fieldName": "displayOrder"}]}),
             "query.sort[0].fieldName",
+        ),
+        (
+            json!({"filter": {"permissionsEnabled": {"$startsWith": "t"}}}),
+            "query.filter.permissionsEnabled.$startsWith",
+        ),
+        (json!({"filter": {"id": {"$gt": "not-a-guid"}}}), "query.filter.id.$gt"),
+        (
+            json!({"filter": {"description": {"$isEmpty": "yes"}}}),
+            "query.filter.description.$isEmpty",
         ),
         (
             json!({"sort": [{"fieldName": "title", "order": "UP"}]}),
@@ -253,8 +273,8 @@ backend_test!(
         let site = app.site(&[MANAGE]).await;
         let badge = app.create_badge(&site, json!({"title": "Plain"})).await;
         for body in [
-            json!({"badge": {"title": "a\u{0}b"}}),
-            json!({"badge": {"title": "ok", "description": "\u{0}"}}),
+            json!({"badge": {"title": "a\u{0}b", "backgroundColor": "#000000", "textColor": "#FFFFFF"}}),
+            json!({"badge": {"title": "ok", "description": "\u{0}", "backgroundColor": "#000000", "textColor": "#FFFFFF"}}),
         ] {
             app.call(&site, "POST", "/badges/v4/badges", Some(body))
                 .await
@@ -333,3 +353,140 @@ backend_test!(fields_project_each_returned_item, |backend| async move {
     assert_eq!(item["memberId"], member.as_str());
     assert_eq!(item.len(), 2);
 });
+
+/// The reply's badge ids.
+fn ids_of(reply: &Value) -> Vec<String> {
+    badge_strings(reply, "id")
+}
+
+backend_test!(every_declared_field_filters_and_sorts, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let made = [
+        ("Élan", "Quick start", true),
+        ("élite", "", false),
+        ("ΟΔΟΣ", "quiet", true),
+        ("Plain", "QUARTZ", false),
+    ];
+    let mut badges = Vec::new();
+    for (title, description, permissions) in made {
+        badges.push(
+            app.create_badge(
+                &site,
+                json!({"title": title, "description": description, "permissionsEnabled": permissions}),
+            )
+            .await,
+        );
+    }
+    let id = |i: usize| badges[i]["id"].as_str().unwrap().to_owned();
+    let by_title = json!([{"fieldName": "title", "order": "ASC"}]);
+    let cases = [
+        // Case-insensitive prefixes on every text field, Unicode included.
+        (json!({"title": {"$startsWith": "él"}}), vec!["Élan", "élite"]),
+        (json!({"title": {"$startsWith": "οδοσ"}}), vec!["ΟΔΟΣ"]),
+        (json!({"slug": {"$startsWith": "PL"}}), vec!["Plain"]),
+        (
+            json!({"description": {"$startsWith": "qu"}}),
+            vec!["Plain", "Élan", "ΟΔΟΣ"],
+        ),
+        // Other comparisons stay case-sensitive.
+        (json!({"description": "quiet"}), vec!["ΟΔΟΣ"]),
+        (json!({"description": {"$gte": "a"}}), vec!["ΟΔΟΣ"]),
+        (json!({"description": {"$in": ["QUARTZ", "quartz"]}}), vec!["Plain"]),
+        (json!({"description": {"$isEmpty": true}}), vec!["élite"]),
+        (
+            json!({"description": {"$isEmpty": false}}),
+            vec!["Plain", "Élan", "ΟΔΟΣ"],
+        ),
+        (json!({"permissionsEnabled": {"$in": [true]}}), vec!["Élan", "ΟΔΟΣ"]),
+        (json!({"permissionsEnabled": {"$nin": [true]}}), vec!["Plain", "élite"]),
+        (
+            json!({"permissionsEnabled": {"$hasSome": [false]}}),
+            vec!["Plain", "élite"],
+        ),
+        (json!({"_id": {"$isEmpty": true}}), vec![]),
+    ];
+    for (filter, expected) in cases {
+        let reply = query(&app, &site, json!({"filter": filter, "sort": by_title})).await;
+        assert_eq!(titles(reply.ok()), expected, "filter {filter}");
+    }
+
+    // Ids compare and match prefixes as their canonical text does, in any case.
+    let mut sorted_ids: Vec<String> = (0..badges.len()).map(id).collect();
+    sorted_ids.sort();
+    let by_id = json!([{"fieldName": "_id", "order": "ASC"}]);
+    let above = query(
+        &app,
+        &site,
+        json!({"filter": {"_id": {"$gt": sorted_ids[1].to_uppercase()}}, "sort": by_id}),
+    )
+    .await;
+    assert_eq!(ids_of(above.ok()), sorted_ids[2..]);
+    let at_most = query(
+        &app,
+        &site,
+        json!({"filter": {"id": {"$lte": sorted_ids[1]}}, "sort": by_id}),
+    )
+    .await;
+    assert_eq!(ids_of(at_most.ok()), sorted_ids[..2]);
+    let prefix: String = id(2).chars().take(10).collect();
+    let starting = query(
+        &app,
+        &site,
+        json!({"filter": {"_id": {"$startsWith": prefix.to_uppercase()}}}),
+    )
+    .await;
+    let expected: Vec<String> = sorted_ids.iter().filter(|i| i.starts_with(&prefix)).cloned().collect();
+    let mut got = ids_of(starting.ok());
+    got.sort();
+    assert_eq!(got, expected);
+    let nothing = query(&app, &site, json!({"filter": {"_id": {"$startsWith": "bob"}}})).await;
+    assert_eq!(ids_of(nothing.ok()), Vec::<String>::new());
+
+    // Sorting on each declared field, both ways (ties broken by id the same way).
+    let sorted = |field: &str, order: &str| json!({"sort": [{"fieldName": field, "order": order}, {"fieldName": "id", "order": order}]});
+    let desc = query(&app, &site, sorted("description", "DESC")).await;
+    assert_eq!(titles(desc.ok()), ["ΟΔΟΣ", "Élan", "Plain", "élite"]);
+    let asc = query(&app, &site, sorted("description", "ASC")).await;
+    assert_eq!(titles(asc.ok()), ["élite", "Plain", "Élan", "ΟΔΟΣ"]);
+    let perms = query(&app, &site, sorted("permissionsEnabled", "DESC")).await;
+    let flags: Vec<bool> = perms.ok()["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["permissionsEnabled"].as_bool().unwrap())
+        .collect();
+    assert_eq!(flags, [true, true, false, false]);
+    let by_slug = query(&app, &site, sorted("slug", "DESC")).await;
+    let slugs = badge_strings(by_slug.ok(), "slug");
+    let mut expected_slugs = slugs.clone();
+    expected_slugs.sort_by(|a, b| b.cmp(a));
+    assert_eq!(slugs, expected_slugs);
+});
+
+backend_test!(
+    a_case_insensitive_prefix_pages_with_cursors_both_ways,
+    |backend| async move {
+        let app = TestApp::new(backend).await;
+        let site = app.site(&[MANAGE]).await;
+        for title in ["QX one", "qx two", "Qx three", "QX four", "qy five", "q six"] {
+            app.create_badge(&site, json!({"title": title})).await;
+        }
+        let first = query(
+            &app,
+            &site,
+            json!({"filter": {"title": {"$startsWith": "qX"}}, "sort": [{"fieldName": "title"}], "cursorPaging": {"limit": 3}}),
+        )
+        .await;
+        let first = first.ok().clone();
+        assert_eq!(titles(&first), ["QX four", "QX one", "Qx three"]);
+        let next = first["pagingMetadata"]["cursors"]["next"].as_str().unwrap();
+        let second = query(&app, &site, json!({"cursorPaging": {"cursor": next, "limit": 3}})).await;
+        let second = second.ok().clone();
+        assert_eq!(titles(&second), ["qx two"]);
+        assert_eq!(second["pagingMetadata"]["hasNext"], false);
+        let prev = second["pagingMetadata"]["cursors"]["prev"].as_str().unwrap();
+        let back = query(&app, &site, json!({"cursorPaging": {"cursor": prev, "limit": 3}})).await;
+        assert_eq!(titles(back.ok()), titles(&first));
+    }
+);

@@ -204,6 +204,23 @@ describe('bulkCreateBadgeAssignments', () => {
     assert.equal(res.bulkActionMetadata.totalFailures, 1);
   });
 
+  it('refuses the whole call with 400 when an item breaks the declared format, applying nothing', async () => {
+    const { client } = await server.newSite();
+    const [badge] = await createV4Badges(client, 1, 'BulkFormat');
+    const good = () => ({ badgeId: badge._id, memberId: randomId() });
+    for (const [bad, field] of [
+      [{ badgeId: badge._id, memberId: 'bob' }, 'memberId'],
+      [{ badgeId: badge._id }, 'memberId'],
+      [{ memberId: randomId() }, 'badgeId'],
+      [{ badgeId: 'not-a-guid', memberId: randomId() }, 'badgeId'],
+    ]) {
+      const err = await expectInvalid(client.badgeAssignments.bulkCreateBadgeAssignments([good(), bad, good()]), field);
+      const fields = err.details.validationError.fieldViolations.map((v) => v.field);
+      assert.ok(fields.some((f) => f.includes('badgeAssignments') && f.includes('1')), `the item is named by index: ${fields}`);
+    }
+    assert.equal((await assignmentsOf(client, badge._id)).length, 0);
+  });
+
   it('rejects an empty list and more than 100 items with 400', async () => {
     const { client } = await server.newSite();
     const [badge] = await createV4Badges(client, 1, 'BulkLimit');
@@ -357,6 +374,58 @@ describe('queryBadgeAssignments() builder (cursor paging)', () => {
     const res = await stranger.client.badgeAssignments.queryBadgeAssignments().eq('badgeId', badge._id).find();
     assert.equal(res.items.length, 0);
     assert.equal(res.hasNext(), false);
+  });
+});
+
+describe('queryBadgeAssignments: newest first, and what BadgeAssignmentQuerySpec declares', () => {
+  let site;
+  let badge;
+  let made;
+  before(async () => {
+    site = await server.newSite();
+    [badge] = await createV4Badges(site.client, 1, 'Order');
+    made = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(await site.client.badgeAssignments.createBadgeAssignment({ badgeId: badge._id, memberId: randomId() }));
+      await new Promise((r) => setTimeout(r, 3)); // distinct creation times
+    }
+  });
+
+  it('answers newest first without a sort, and pages both ways in that order', async () => {
+    const newestFirst = made.map((a) => a._id).reverse();
+    const all = await site.client.badgeAssignments.queryBadgeAssignments().find();
+    assert.deepEqual(all.items.map((a) => a._id), newestFirst);
+    const p1 = await site.client.badgeAssignments.queryBadgeAssignments().eq('badgeId', badge._id).limit(2).find();
+    const p2 = await p1.next();
+    const p3 = await p2.next();
+    assert.deepEqual([...p1.items, ...p2.items, ...p3.items].map((a) => a._id), newestFirst);
+    assert.equal(p3.hasNext(), false);
+    const back = await p3.prev();
+    assert.deepEqual(back.items.map((a) => a._id), newestFirst.slice(2, 4));
+    const first = await back.prev();
+    assert.deepEqual(first.items.map((a) => a._id), newestFirst.slice(0, 2));
+    assert.equal(first.hasPrev(), false);
+  });
+
+  it('pages by memberId with gt() and matches memberId prefixes in any case', async () => {
+    const members = made.map((a) => a.memberId).sort();
+    const seen = [];
+    let after = null;
+    for (;;) {
+      let q = site.client.badgeAssignments.queryBadgeAssignments().eq('badgeId', badge._id).ascending('memberId').limit(2);
+      if (after) q = q.gt('memberId', after);
+      const page = await q.find();
+      if (page.items.length === 0) break;
+      seen.push(...page.items.map((a) => a.memberId));
+      after = page.items[page.items.length - 1].memberId;
+    }
+    assert.deepEqual(seen, members);
+    const prefix = members[1].slice(0, 4).toUpperCase();
+    const starting = await site.client.badgeAssignments.queryBadgeAssignments().startsWith('memberId', prefix).find();
+    assert.deepEqual(
+      starting.items.map((a) => a.memberId).sort(),
+      members.filter((m) => m.startsWith(prefix.toLowerCase())),
+    );
   });
 });
 

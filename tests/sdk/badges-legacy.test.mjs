@@ -227,6 +227,23 @@ describe('assignBadge / unassignBadge / listMembersByBadge (legacy)', () => {
     assert.deepEqual(sorted(seen), sorted(members), 'pages cover every member exactly once');
   });
 
+  it('assignBadge and unassignBadge take up to 1,000 members in one call', async () => {
+    const { client } = await server.newSite();
+    const badge = await client.badges.createBadge({ title: 'Thousand' });
+    const members = Array.from({ length: 1000 }, () => randomId());
+    const res = await client.badges.assignBadge(badge._id, members);
+    assert.equal(res.memberIds.length, 1000);
+    assert.equal((await client.badges.listMembersByBadge(badge._id, { paging: { limit: 1 } })).metadata.total, 1000);
+
+    const tooMany = [...members, randomId()];
+    await expectInvalid(client.badges.assignBadge(badge._id, tooMany), 'memberIds');
+    await expectInvalid(client.badges.unassignBadge(badge._id, tooMany), 'memberIds');
+    assert.equal((await client.badges.listMembersByBadge(badge._id, { paging: { limit: 1 } })).metadata.total, 1000);
+
+    await client.badges.unassignBadge(badge._id, members);
+    assert.equal((await client.badges.listMembersByBadge(badge._id)).metadata.total, 0);
+  });
+
   it('answers 404 for an unknown badge and 403 for a read-only key', async () => {
     const { client, readClient } = await server.newSite();
     await expectNotFound(client.badges.assignBadge(randomId(), [randomId()]));
@@ -263,6 +280,20 @@ describe('listBadgesPerMember / getMemberCountsPerBadge (legacy)', () => {
     assert.equal(byBadge[b2._id], 1);
     assert.ok(byBadge[b3._id] === undefined || byBadge[b3._id] === 0, 'a badge without members counts 0 or is left out');
     for (const e of counts.badgeMemberCounts) assert.equal(typeof e.memberCount, 'number');
+  });
+
+  it('gives each member’s badge ids in display order', async () => {
+    const { client } = await server.newSite();
+    const [b1, b2, b3] = await createLegacyBadges(client, 3, 'Shown');
+    const member = randomId();
+    // Assigned last-to-first, then the site shows B2, B3, B1.
+    for (const badge of [b3, b1, b2]) await client.badges.assignBadge(badge._id, [member]);
+    await client.badges.updateBadgesDisplayOrder([b2._id, b3._id, b1._id]);
+    const per = await client.badges.listBadgesPerMember([member]);
+    assert.deepEqual(per.memberBadgeIds[0].badgeIds, [b2._id, b3._id, b1._id]);
+    await client.badges.updateBadgesDisplayOrder([b1._id, b2._id, b3._id]);
+    const again = await client.badges.listBadgesPerMember([member]);
+    assert.deepEqual(again.memberBadgeIds[0].badgeIds, [b1._id, b2._id, b3._id]);
   });
 
   it('rejects an empty or over-100 member list with 400', async () => {

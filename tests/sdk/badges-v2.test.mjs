@@ -103,6 +103,14 @@ describe('createBadge', () => {
     );
   });
 
+  it('rejects a missing backgroundColor or textColor with 400 naming it (both are @requiredField)', async () => {
+    const { client } = await server.newSite();
+    await expectInvalid(client.badgesV2.createBadge({ title: 'No text colour', backgroundColor: '#000000' }), 'badge.textColor');
+    await expectInvalid(client.badgesV2.createBadge({ title: 'No background', textColor: '#FFFFFF' }), 'badge.backgroundColor');
+    const res = await client.badgesV2.queryBadges().find();
+    assert.equal(res.totalCount, 0, 'nothing was created');
+  });
+
   it('rejects a missing or empty title with 400', async () => {
     const { client } = await server.newSite();
     await expectInvalid(client.badgesV2.createBadge({ backgroundColor: '#000000', textColor: '#FFFFFF' }), 'title');
@@ -383,6 +391,68 @@ describe('queryBadges() builder (offset paging)', () => {
   });
 });
 
+describe('queryBadges: what BadgeQuerySpec declares', () => {
+  let site;
+  let made;
+  before(async () => {
+    site = await server.newSite();
+    made = [];
+    for (const [title, description, permissionsEnabled] of [
+      ['Qx One', 'Quiet', true],
+      ['qx two', '', false],
+      ['QX Three', 'quick', true],
+      ['Other', 'ÉTÉ', false],
+    ]) {
+      made.push(await site.client.badgesV2.createBadge({ title, description, permissionsEnabled, backgroundColor: '#112233', textColor: '#FFFFFF' }));
+    }
+  });
+  const titles = (res) => res.items.map((b) => b.title);
+
+  it('startsWith() ignores case, as its documentation says', async () => {
+    const res = await site.client.badgesV2.queryBadges().startsWith('title', 'qx').ascending('title').find();
+    assert.deepEqual(titles(res), ['QX Three', 'Qx One', 'qx two']);
+    const byDescription = await site.client.badgesV2.queryBadges().startsWith('description', 'été').find();
+    assert.deepEqual(titles(byDescription), ['Other']);
+    // Other comparisons keep their case-sensitive meaning.
+    const exact = await site.client.badgesV2.queryBadges().eq('title', 'qx one').find();
+    assert.equal(exact.totalCount, 0);
+  });
+
+  it('filters and sorts on description and permissionsEnabled', async () => {
+    const quiet = await site.client.badgesV2.queryBadges().eq('description', 'Quiet').find();
+    assert.deepEqual(titles(quiet), ['Qx One']);
+    const byDescription = await site.client.badgesV2.queryBadges().ascending('description').find();
+    assert.deepEqual(titles(byDescription), ['qx two', 'Qx One', 'QX Three', 'Other']);
+    const granted = await site.client.badgesV2.queryBadges().in('permissionsEnabled', [true]).ascending('title').find();
+    assert.deepEqual(titles(granted), ['QX Three', 'Qx One']);
+    const typed = await site.client.badgesV2.queryBadges({
+      filter: { permissionsEnabled: { $in: [false] }, description: { $isEmpty: false } },
+      sort: [{ fieldName: 'permissionsEnabled', order: 'DESC' }],
+    });
+    assert.deepEqual(typed.badges.map((b) => b.title), ['Other']);
+    const flags = await site.client.badgesV2.queryBadges().descending('permissionsEnabled').find();
+    assert.deepEqual(flags.items.map((b) => b.permissionsEnabled), [true, true, false, false]);
+  });
+
+  it('pages by id with gt() and matches id prefixes', async () => {
+    const ids = made.map((b) => b._id).sort();
+    const seen = [];
+    let after = null;
+    for (;;) {
+      let q = site.client.badgesV2.queryBadges().ascending('_id').limit(2);
+      if (after) q = q.gt('_id', after);
+      const page = await q.find();
+      if (page.items.length === 0) break;
+      seen.push(...page.items.map((b) => b._id));
+      after = page.items[page.items.length - 1]._id;
+    }
+    assert.deepEqual(seen, ids);
+    const prefix = ids[2].slice(0, 8).toUpperCase();
+    const starting = await site.client.badgesV2.queryBadges().startsWith('_id', prefix).find();
+    assert.deepEqual(starting.items.map((b) => b._id).sort(), ids.filter((id) => id.startsWith(prefix.toLowerCase())));
+  });
+});
+
 describe('queryBadges(query) typed', () => {
   let site;
   let created;
@@ -519,6 +589,13 @@ describe('moveBadge', () => {
   it('answers 404 for an unknown badge', async () => {
     const { client } = await server.newSite();
     await expectNotFound(client.badgesV2.moveBadge(randomId(), { position: 'FIRST' }));
+  });
+
+  it('rejects moving a badge AFTER itself with 400 and leaves the order alone', async () => {
+    const { client } = await server.newSite();
+    const [a, b] = await createV4Badges(client, 2, 'Self');
+    await expectInvalid(client.badgesV2.moveBadge(a._id, { position: 'AFTER', moveAfterBadgeId: a._id }), 'moveAfterBadgeId');
+    assert.deepEqual(await displayOrder(client), [a._id, b._id]);
   });
 
   it('rejects AFTER without moveAfterBadgeId with 400', async () => {

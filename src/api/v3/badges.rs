@@ -10,7 +10,7 @@ use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
 use crate::api::wire::badge::legacy_badge_json as badge_json;
-use crate::api::wire::badge_input;
+use crate::api::wire::badge_input::{self, MissingColour};
 use crate::api::wire::order::reorder_front;
 use crate::api::wire::paging::{offset_metadata, query_metadata};
 use crate::api::AppState;
@@ -39,7 +39,7 @@ pub(super) async fn create(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
-    let new = badge_input::new_badge(input, "badge")?;
+    let new = badge_input::new_badge(input, "badge", MissingColour::Default)?;
     let badge = state.services.badges().create(caller.site, new).await?;
     Ok(one_badge(&badge))
 }

@@ -16,10 +16,14 @@ use crate::api::AppState;
 use crate::domain::{parse_guid, BadgeId, MemberId, Scope};
 use crate::service::assignments::MAX_BULK_ITEMS;
 
-/// `name` from a body: 1–100 GUIDs, duplicates dropped (order kept).
-fn member_ids(body: &serde_json::Map<String, Value>, name: &str) -> Result<Vec<MemberId>, ApiError> {
+/// Most members one assign or unassign call may name (the spec's
+/// recommended cap; Wix documents none).
+const MAX_MEMBERS_PER_CHANGE: usize = 1000;
+
+/// `name` from a body: 1–`max` GUIDs, duplicates dropped (order kept).
+fn member_ids(body: &serde_json::Map<String, Value>, name: &str, max: usize) -> Result<Vec<MemberId>, ApiError> {
     let mut f = Fields::new(body, "");
-    let ids = f.guid_list(name, 1, MAX_BULK_ITEMS).unwrap_or_default();
+    let ids = f.guid_list(name, 1, max).unwrap_or_default();
     f.finish()?;
     Ok(distinct(ids.into_iter().map(MemberId::from_uuid)))
 }
@@ -39,7 +43,7 @@ pub(super) async fn assign(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let badge = badge_id(&id)?;
-    let members = member_ids(&body, "memberIds")?;
+    let members = member_ids(&body, "memberIds", MAX_MEMBERS_PER_CHANGE)?;
     let holding = state
         .services
         .assignments()
@@ -89,7 +93,7 @@ pub(super) async fn unassign(
         .map(Value::from)
         .collect();
     let query = serde_json::Map::from_iter([("memberIds".to_owned(), Value::Array(given))]);
-    let members = member_ids(&query, "memberIds")?;
+    let members = member_ids(&query, "memberIds", MAX_MEMBERS_PER_CHANGE)?;
     state
         .services
         .assignments()
@@ -99,7 +103,7 @@ pub(super) async fn unassign(
 }
 
 /// `GET …/badges/{id}/members?paging.limit=&paging.offset=` → `{memberIds, metadata}`,
-/// the earliest holders first.
+/// the newest holders first.
 pub(super) async fn members_of_badge(
     State(state): State<AppState>,
     caller: Caller,
@@ -121,14 +125,15 @@ pub(super) async fn members_of_badge(
 }
 
 /// `POST …/badges/members` `{memberIds}` → `{memberBadgeIds: [{memberId, badgeIds}]}`,
-/// one entry per member asked about, in the order asked.
+/// one entry per member asked about, in the order asked, each member's badges
+/// in display order.
 pub(super) async fn badges_per_member(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ReadBadges)?;
-    let members = member_ids(&body, "memberIds")?;
+    let members = member_ids(&body, "memberIds", MAX_BULK_ITEMS)?;
     let held = state
         .services
         .assignments()

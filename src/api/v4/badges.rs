@@ -10,7 +10,7 @@ use crate::api::error::ApiError;
 use crate::api::json::{required_object, Fields, JsonBody};
 use crate::api::projection::Projection;
 use crate::api::wire::badge::badge_json;
-use crate::api::wire::badge_input;
+use crate::api::wire::badge_input::{self, MissingColour};
 use crate::api::wire::order::reorder_front;
 use crate::api::wire::paging::query_metadata;
 use crate::api::AppState;
@@ -66,7 +66,7 @@ async fn create(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
-    let new = badge_input::new_badge(input, "badge")?;
+    let new = badge_input::new_badge(input, "badge", MissingColour::Refuse)?;
     let badge = state.services.badges().create(caller.site, new).await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
@@ -171,12 +171,9 @@ async fn move_badge(
             None
         }
     };
+    let change = position.and_then(|position| f.check(OrderChange::move_badge(id, position, "moveAfterBadgeId")));
     f.finish()?;
-    let position = position.ok_or_else(ApiError::internal)?;
-    state
-        .services
-        .badges()
-        .reorder(caller.site, OrderChange::Move { id, position })
-        .await?;
+    let change = change.ok_or_else(ApiError::internal)?;
+    state.services.badges().reorder(caller.site, change).await?;
     Ok(Json(json!({})))
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{badge_id, members};
 use crate::api::error::ApiError;
 use crate::api::json::Fields;
-use crate::api::wire::badge_input;
+use crate::api::wire::badge_input::{self, MissingColour};
 use crate::api::AppState;
 use crate::domain::{Badge, Color};
 use crate::service::admin_sessions::AdminSession;
@@ -117,7 +117,8 @@ pub async fn create(
     State(state): State<AppState>,
     ManageForm { session, form }: ManageForm,
 ) -> Result<Response, WebError> {
-    let new = match badge_input::new_badge(&badge_object(&form), PREFIX) {
+    // The page's own form: a colour left empty takes the default, as before.
+    let new = match badge_input::new_badge(&badge_object(&form), PREFIX, MissingColour::Default) {
         Ok(new) => new,
         Err(e) => {
             let errors = inline_errors(e)?;

@@ -79,11 +79,3 @@ pub(super) fn tag_change(body: &Map<String, Value>) -> Result<(Tags, Tags), ApiE
     f.finish()?;
     Ok((add.unwrap_or_default(), remove.unwrap_or_default()))
 }
-
-pub(super) fn violations_text(violations: &[FieldViolation]) -> String {
-    violations
-        .iter()
-        .map(|v| v.description.clone())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
