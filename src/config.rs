@@ -71,6 +71,29 @@ pub struct ServeArgs {
     /// How long an admin page sign-in lasts, in hours.
     #[arg(long, env = "INSIGNIA_ADMIN_SESSION_HOURS", default_value_t = 12)]
     pub admin_session_hours: u32,
+    /// Memory for members' badge sets (the access check's LRU cache), in MiB.
+    #[arg(long, env = "INSIGNIA_ACCESS_MEMBER_CACHE_MB", default_value_t = 64)]
+    pub access_member_cache_mb: usize,
+    /// Memory for sites' protected pages (the access check's LRU cache), in MiB.
+    #[arg(long, env = "INSIGNIA_ACCESS_PAGE_CACHE_MB", default_value_t = 64)]
+    pub access_page_cache_mb: usize,
+    /// How long a known API key is trusted without a lookup, in seconds:
+    /// a key revoked elsewhere stops working here within this time (0: look
+    /// up every request).
+    #[arg(long, env = "INSIGNIA_KEY_CACHE_SECONDS", default_value_t = 5)]
+    pub key_cache_seconds: u64,
+}
+
+impl ServeArgs {
+    pub fn cache_settings(&self) -> crate::service::CacheSettings {
+        crate::service::CacheSettings {
+            access: crate::access::CacheBudget {
+                member_bytes: self.access_member_cache_mb << 20,
+                page_bytes: self.access_page_cache_mb << 20,
+            },
+            key_ttl: std::time::Duration::from_secs(self.key_cache_seconds),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

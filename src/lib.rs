@@ -1,6 +1,7 @@
 //! Insignia: a self-hosted member-badges service that speaks the Wix Members
 //! Badges APIs on the wire.
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod diagnostics;

@@ -48,7 +48,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     let session_ttl = std::time::Duration::from_secs(u64::from(args.admin_session_hours) * 3600);
-    let state = insignia::api::AppState::new(Arc::new(store.clone()))
+    let state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
         .await?
         .with_admin_session_ttl(session_ttl);
     tracing::info!(%addr, "insignia listening on http://{addr}");

@@ -336,3 +336,231 @@ async fn two_instances_share_one_database() {
         assert_eq!(holders(m).await.len(), 1);
     }
 }
+
+/// Polls `probe` through `instance` until it answers `want`; returns how
+/// long that took, or fails after `bound`.
+async fn seen_within(bound: Duration, what: &str, mut probe: impl AsyncFnMut() -> Value, want: Value) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let got = probe().await;
+        if got == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < bound,
+            "{what}: not seen within {bound:?} (still {got})"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_changes_reach_the_other_instance_within_a_second() {
+    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
+        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
+    let schema = db.schema.clone().expect("schema name");
+    let site = uuid::Uuid::new_v4().to_string();
+    let key = create_key(&db.url, &schema, &site);
+    let a = Instance::start("A", &db.url, &schema);
+    let b = Instance::start("B", &db.url, &schema);
+    let client = Client {
+        http: reqwest::Client::new(),
+        key,
+        site,
+    };
+    // The documented bound for another instance's change.
+    let bound = Duration::from_secs(1);
+    let member = uuid::Uuid::new_v4().to_string();
+    let check = |instance: &Instance, path: &'static str| {
+        let (client, member) = (&client, member.clone());
+        let base = instance.base.clone();
+        let name = instance.name;
+        async move {
+            let body = json!({"memberId": member, "pages": [path]});
+            let reply = client
+                .http
+                .post(format!("{base}/insignia/v1/access/check"))
+                .header("authorization", &client.key)
+                .header("wix-site-id", &client.site)
+                .json(&body)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("check on {name}: {e}"));
+            let body: Value = reply.json().await.unwrap();
+            json!([body["results"][0]["allowed"], body["results"][0]["reason"]])
+        }
+    };
+
+    let gold = Client::ok(
+        client
+            .send(
+                &a,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Gold", "permissionsEnabled": true}})),
+            )
+            .await,
+    )["badge"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // B caches "not protected" and the member's empty badge set.
+    assert_eq!(check(&b, "/club/room").await, json!([true, "NOT_PROTECTED"]));
+    let page = Client::ok(
+        client
+            .send(
+                &a,
+                "POST",
+                "/insignia/v1/pages",
+                Some(json!({"page": {"path": "/club", "badgeIds": [gold]}})),
+            )
+            .await,
+    )["page"]
+        .clone();
+    let mut lags = Vec::new();
+    lags.push(
+        seen_within(
+            bound,
+            "a page protected on A, checked on B",
+            || check(&b, "/club/room"),
+            json!([false, "NO_GRANTING_BADGE"]),
+        )
+        .await,
+    );
+    let assignment = Client::ok(
+        client
+            .send(
+                &a,
+                "POST",
+                "/badges/v4/badge-assignments",
+                Some(json!({"badgeAssignment": {"badgeId": gold, "memberId": member}})),
+            )
+            .await,
+    )["badgeAssignment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    lags.push(
+        seen_within(
+            bound,
+            "assigned on A, checked on B",
+            || check(&b, "/club/room"),
+            json!([true, "HOLDS_GRANTING_BADGE"]),
+        )
+        .await,
+    );
+    // Permissions switched off on B, seen on A (which cached the grant).
+    assert_eq!(check(&a, "/club").await, json!([true, "HOLDS_GRANTING_BADGE"]));
+    let revision = Client::ok(client.send(&b, "GET", &format!("/badges/v4/badges/{gold}"), None).await)["badge"]
+        ["revision"]
+        .clone();
+    Client::ok(
+        client
+            .send(
+                &b,
+                "PATCH",
+                &format!("/badges/v4/badges/{gold}"),
+                Some(json!({"badge": {"revision": revision, "permissionsEnabled": false}})),
+            )
+            .await,
+    );
+    lags.push(
+        seen_within(
+            bound,
+            "permissions off on B, checked on A",
+            || check(&a, "/club"),
+            json!([false, "PERMISSIONS_DISABLED"]),
+        )
+        .await,
+    );
+    Client::ok(
+        client
+            .send(
+                &a,
+                "PATCH",
+                &format!("/badges/v4/badges/{gold}"),
+                Some(json!({"badge": {"revision": (revision.as_str().unwrap().parse::<i64>().unwrap() + 1).to_string(), "permissionsEnabled": true}})),
+            )
+            .await,
+    );
+    lags.push(
+        seen_within(
+            bound,
+            "permissions on again on A, checked on B",
+            || check(&b, "/club"),
+            json!([true, "HOLDS_GRANTING_BADGE"]),
+        )
+        .await,
+    );
+    // Unassigned on A: B says no.
+    Client::ok(
+        client
+            .send(
+                &a,
+                "DELETE",
+                &format!("/badges/v4/badge-assignments/{assignment}"),
+                None,
+            )
+            .await,
+    );
+    lags.push(
+        seen_within(
+            bound,
+            "unassigned on A, checked on B",
+            || check(&b, "/club"),
+            json!([false, "NO_GRANTING_BADGE"]),
+        )
+        .await,
+    );
+    // The page removed on B: A no longer protects it.
+    Client::ok(
+        client
+            .send(
+                &b,
+                "DELETE",
+                &format!("/insignia/v1/pages/{}", page["id"].as_str().unwrap()),
+                None,
+            )
+            .await,
+    );
+    lags.push(
+        seen_within(
+            bound,
+            "page removed on B, checked on A",
+            || check(&a, "/club"),
+            json!([true, "NOT_PROTECTED"]),
+        )
+        .await,
+    );
+    eprintln!("changes seen by the other instance after: {lags:?}");
+
+    // A key revoked with the CLI stops working on both instances within the
+    // key cache's lifetime (5 s by default).
+    let revoke = insignia()
+        .args(["keys", "list", "--database", &db.url, "--schema", &schema])
+        .output()
+        .expect("keys list");
+    let id = String::from_utf8(revoke.stdout)
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    let out = insignia()
+        .args(["keys", "revoke", &id, "--database", &db.url, "--schema", &schema])
+        .output()
+        .expect("keys revoke");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for instance in [&a, &b] {
+        let path = format!("/badges/v4/badges/{gold}");
+        let status = || {
+            let path = path.clone();
+            let client = &client;
+            async move { json!(client.send(instance, "GET", &path, None).await.0) }
+        };
+        seen_within(Duration::from_secs(8), "a key revoked with the CLI", status, json!(401)).await;
+    }
+}

@@ -503,7 +503,7 @@ fn fitting_key(
         .iter()
         .map(|k| match k.field.kind {
             Kind::Text | Kind::TagSet { .. } => Value::Text(text.clone()),
-            Kind::Guid => Value::Guid(bytes.clone()),
+            Kind::Guid | Kind::IdSet { .. } => Value::Guid(bytes.clone()),
             Kind::Date => Value::Date(*number),
             Kind::Int => Value::Int(*number),
             Kind::Bool => Value::Bool(*flag),

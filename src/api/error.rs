@@ -142,6 +142,7 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Query(q) => q.into(),
+            ServiceError::Invalid(violations) => Self::invalid(violations),
             ServiceError::NotFound { entity, id } => {
                 Self::not_found(format!("{entity} {id} not found")).with_data(json!({"id": id}))
             }

@@ -20,7 +20,20 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        json_object(&bytes).map(JsonBody)
+    }
+}
+
+/// The body's bytes, within the size limit, for handlers that read it
+/// with a typed parser first (see [`json_object`] for the general one).
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state).await.map(RawBody).map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -33,21 +46,25 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     format!("could not read the request body: {rejection}"),
                 )
             }
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(Map::new()));
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(JsonBody(map)),
-            Ok(_) => Err(ApiError::bad_request(
-                "INVALID_ARGUMENT",
-                "request body must be a JSON object",
-            )),
-            Err(e) => Err(ApiError::bad_request(
-                "INVALID_ARGUMENT",
-                format!("request body is not valid JSON: {e}"),
-            )),
-        }
+        })
+    }
+}
+
+/// A body as a JSON object; an empty body reads as `{}`.
+pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request(
+            "INVALID_ARGUMENT",
+            "request body must be a JSON object",
+        )),
+        Err(e) => Err(ApiError::bad_request(
+            "INVALID_ARGUMENT",
+            format!("request body is not valid JSON: {e}"),
+        )),
     }
 }
 
@@ -190,6 +207,20 @@ impl<'a> Fields<'a> {
             }
         }
         Some(ids)
+    }
+
+    /// Records every field of the object that is not one of `known`.
+    pub fn refuse_unknown(&mut self, known: &[&str]) {
+        for name in self.obj.keys() {
+            if !known.contains(&name.as_str()) {
+                let path = self.path(name);
+                self.violations.push(FieldViolation::new(
+                    path.clone(),
+                    "UNKNOWN_FIELD",
+                    format!("`{path}` is not a field here; known: {}", known.join(", ")),
+                ));
+            }
+        }
     }
 
     /// Records a rule broken by a value that had the right type.

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 mod health;
+pub mod insignia;
 pub mod json;
 mod projection;
 pub mod v3;
@@ -22,7 +23,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::service::Services;
+use crate::service::{CacheSettings, Services};
 use crate::store::{Store, StoreResult};
 use error::ApiError;
 
@@ -43,6 +44,13 @@ impl AppState {
         })
     }
 
+    /// The services over `store`, with caches of these sizes.
+    pub async fn with_caches(store: Arc<dyn Store>, caches: CacheSettings) -> StoreResult<Self> {
+        Ok(Self {
+            services: Services::with_caches(store, caches).await?,
+        })
+    }
+
     /// How long an admin page sign-in lasts.
     pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
         self.services = self.services.with_admin_session_ttl(ttl);
@@ -57,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v4::badges::routes())
         .merge(v4::assignments::routes())
         .merge(v3::routes())
+        .merge(insignia::routes())
         .merge(crate::web::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

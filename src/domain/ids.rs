@@ -77,6 +77,10 @@ guid_newtype!(
     /// A background job's id (bulk updates by filter).
     JobId
 );
+guid_newtype!(
+    /// A protected page's id.
+    PageId
+);
 
 macro_rules! time_ordered {
     ($($name:ident),*) => {$(
@@ -88,7 +92,7 @@ macro_rules! time_ordered {
         }
     )*};
 }
-time_ordered!(BadgeId, AssignmentId, JobId);
+time_ordered!(BadgeId, AssignmentId, JobId, PageId);
 
 #[cfg(test)]
 mod tests {

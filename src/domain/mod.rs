@@ -9,6 +9,7 @@ mod fold;
 mod ids;
 mod image;
 mod order;
+mod page;
 mod scope;
 mod slug;
 mod time;
@@ -19,9 +20,12 @@ pub use assignment::{AssignmentRefusal, BadgeAssignment, Job, NewAssignment, Tag
 pub use badge::{Badge, BadgeDescription, BadgePatch, BadgeTitle, NewBadge};
 pub use color::Color;
 pub use fold::{fold_case, unfolded_bounds};
-pub use ids::{parse_guid, AssignmentId, BadgeId, JobId, MemberId, SiteId};
+pub use ids::{parse_guid, AssignmentId, BadgeId, JobId, MemberId, PageId, SiteId};
 pub use image::Image;
 pub use order::{OrderChange, Position};
+pub use page::{
+    NewPage, PageBadges, PagePatch, PagePath, PageTitle, ProtectedPage, MAX_BADGES_PER_PAGE, MAX_PAGES_PER_SITE,
+};
 pub use scope::Scope;
 pub use slug::Slug;
 pub use time::Timestamp;

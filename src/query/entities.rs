@@ -107,3 +107,44 @@ pub static ASSIGNMENTS: Entity = Entity {
     default_sort: &[(&ASSIGNMENT_FIELDS[3], Order::Desc)],
     pk_column: "badge_assignments.id",
 };
+
+static PAGE_FIELDS: [Field; 6] = [
+    field(&["id", "_id"], "pages.id", Kind::Guid, true, true),
+    field(&["path"], "pages.path", Kind::Text, true, true),
+    field(&["title"], "pages.title", Kind::Text, true, true),
+    field(
+        &["createdDate", "_createdDate"],
+        "pages.created_at",
+        Kind::Date,
+        true,
+        true,
+    ),
+    field(
+        &["updatedDate", "_updatedDate"],
+        "pages.updated_at",
+        Kind::Date,
+        true,
+        true,
+    ),
+    field(
+        &["badgeIds"],
+        "page_badges.badge_id",
+        Kind::IdSet {
+            table: "page_badges",
+            owner_column: "page_pk",
+            value_column: "badge_id",
+        },
+        true,
+        false,
+    ),
+];
+
+/// Protected pages.
+pub static PAGES: Entity = Entity {
+    name: "page",
+    fields: &PAGE_FIELDS,
+    id: &PAGE_FIELDS[0],
+    // A site's pages read best in path order: a page sits just above the pages below it.
+    default_sort: &[(&PAGE_FIELDS[1], Order::Asc)],
+    pk_column: "pages.pk",
+};

@@ -17,6 +17,20 @@ pub enum Kind {
         kind_column: &'static str,
         kind: &'static str,
     },
+    /// A set of GUIDs kept in a side table of `(owner_pk, id)` rows (a
+    /// page's badges), filtered like a tag set.
+    IdSet {
+        table: &'static str,
+        owner_column: &'static str,
+        value_column: &'static str,
+    },
+}
+
+impl Kind {
+    /// Is this a set kept in a side table (filtered with `$hasSome`/`$hasAll`)?
+    pub fn is_set(self) -> bool {
+        matches!(self, Kind::TagSet { .. } | Kind::IdSet { .. })
+    }
 }
 
 /// One field of an entity as the query language sees it.

@@ -16,7 +16,7 @@ mod tests;
 
 pub use ast::{Filter, Op, Order, Paging, Query, SortKey, Value};
 pub use cursor::{CursorCodec, CursorError, PageCursors};
-pub use entities::{ASSIGNMENTS, BADGES};
+pub use entities::{ASSIGNMENTS, BADGES, PAGES};
 pub use fields::{Entity, Field, Kind};
 pub use page::Page;
 pub use parse::{parse_filter, parse_query, parse_sort, PageLimits, QueryError, MAX_OFFSET};

@@ -380,14 +380,14 @@ fn allows(field: &Field, op: Op) -> bool {
         Kind::Guid => ORDERED.contains(&op) || matches!(op, Op::IsEmpty | Op::StartsWith),
         Kind::Date | Kind::Int => ORDERED.contains(&op),
         Kind::Bool => matches!(op, Op::Eq | Op::Ne | Op::In | Op::Nin | Op::HasSome | Op::Exists),
-        Kind::TagSet { .. } => matches!(op, Op::HasSome | Op::HasAll | Op::Exists | Op::IsEmpty),
+        Kind::TagSet { .. } | Kind::IdSet { .. } => matches!(op, Op::HasSome | Op::HasAll | Op::Exists | Op::IsEmpty),
     }
 }
 
 /// The operator as the compiler sees it: `$hasSome` on a scalar is `$in`.
 fn effective_op(field: &Field, op: Op) -> Op {
     match (op, field.kind) {
-        (Op::HasSome, Kind::TagSet { .. }) => Op::HasSome,
+        (Op::HasSome, Kind::TagSet { .. } | Kind::IdSet { .. }) => Op::HasSome,
         (Op::HasSome, _) => Op::In,
         _ => op,
     }
@@ -399,7 +399,7 @@ fn typed_value(field: &Field, op: Op, raw: &Json) -> Result<Value, String> {
         return Err(format!("operator `{}` is not supported on `{name}`", op.name()));
     }
     // `eq(f, null)` / `isEmpty(f)` and `ne(f, null)` / `isNotEmpty(f)` test for absence.
-    if raw.is_null() && matches!(op, Op::Eq | Op::Ne) && !matches!(field.kind, Kind::TagSet { .. }) {
+    if raw.is_null() && matches!(op, Op::Eq | Op::Ne) && !field.kind.is_set() {
         return Ok(Value::Null);
     }
     match op {
@@ -417,10 +417,10 @@ fn typed_value(field: &Field, op: Op, raw: &Json) -> Result<Value, String> {
                     op.name()
                 ));
             }
-            let scalar_kind = if matches!(field.kind, Kind::TagSet { .. }) {
-                Kind::Text
-            } else {
-                field.kind
+            let scalar_kind = match field.kind {
+                Kind::TagSet { .. } => Kind::Text,
+                Kind::IdSet { .. } => Kind::Guid,
+                other => other,
             };
             items
                 .iter()
@@ -445,7 +445,7 @@ fn scalar(kind: Kind, name: &str, raw: &Json) -> Result<Value, String> {
             }
             Ok(Value::Text(s.to_owned()))
         }
-        Kind::Guid => {
+        Kind::Guid | Kind::IdSet { .. } => {
             let s = raw.as_str().ok_or_else(|| wrong("a GUID string"))?;
             parse_guid(name, s)
                 .map(|id| Value::Guid(id.as_bytes().to_vec()))

@@ -138,17 +138,27 @@ fn compare(
         kind,
     } = field.kind
     {
-        return tag_set(
-            entity,
+        let side = SideTable {
             table,
             owner_column,
             value_column,
-            kind_column,
-            kind,
-            op,
-            value,
-            out,
-        );
+            kind_filter: Some((kind_column, kind)),
+        };
+        return set_condition(entity, side, op, value, out);
+    }
+    if let Kind::IdSet {
+        table,
+        owner_column,
+        value_column,
+    } = field.kind
+    {
+        let side = SideTable {
+            table,
+            owner_column,
+            value_column,
+            kind_filter: None,
+        };
+        return set_condition(entity, side, op, value, out);
     }
     let list = |out: &mut SqlText| -> Vec<String> {
         match value {
@@ -253,21 +263,28 @@ fn text_range(column: &str, low: String, high: Option<String>, out: &mut SqlText
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn tag_set(
-    entity: &Entity,
-    table: &str,
-    owner_column: &str,
-    value_column: &str,
-    kind_column: &str,
-    kind: &str,
-    op: Op,
-    value: &Value,
-    out: &mut SqlText,
-) -> String {
+/// The side table of a set-valued field: `(owner, value)` rows, and for
+/// tags also the kind of tag each row is.
+struct SideTable<'a> {
+    table: &'a str,
+    owner_column: &'a str,
+    value_column: &'a str,
+    kind_filter: Option<(&'a str, &'a str)>,
+}
+
+fn set_condition(entity: &Entity, side: SideTable, op: Op, value: &Value, out: &mut SqlText) -> String {
+    let SideTable {
+        table,
+        owner_column,
+        value_column,
+        kind_filter,
+    } = side;
     let owner = entity.pk_column;
-    let kind_param = out.bind(SqlParam::Text(kind.to_owned()));
-    let base = format!("FROM {table} t WHERE t.{owner_column} = {owner} AND t.{kind_column} = {kind_param}");
+    let mut base = format!("FROM {table} t WHERE t.{owner_column} = {owner}");
+    if let Some((kind_column, kind)) = kind_filter {
+        let kind_param = out.bind(SqlParam::Text(kind.to_owned()));
+        base.push_str(&format!(" AND t.{kind_column} = {kind_param}"));
+    }
     match (op, value) {
         // A set with a tag exists and is not empty.
         (Op::Exists | Op::IsEmpty, Value::Bool(flag)) => {

@@ -3,15 +3,24 @@
 use crate::domain::{generate_api_key, Scope, SiteId, Timestamp};
 use crate::store::{ApiKeyRecord, Store};
 
+use super::auth::Authenticator;
 use super::{ServiceError, ServiceResult};
 
 pub struct ApiKeys<'a> {
     store: &'a dyn Store,
+    /// This instance's key checker, told of revocations at once.
+    auth: Option<&'a Authenticator>,
 }
 
 impl<'a> ApiKeys<'a> {
     pub fn new(store: &'a dyn Store) -> Self {
-        Self { store }
+        Self { store, auth: None }
+    }
+
+    /// Revocations also reach `auth`'s cache of known keys at once.
+    pub fn with_auth(mut self, auth: &'a Authenticator) -> Self {
+        self.auth = Some(auth);
+        self
     }
 
     /// The stored key and its secret, which is never available again.
@@ -46,6 +55,9 @@ impl<'a> ApiKeys<'a> {
             return Err(not_found());
         }
         if self.store.revoke_api_key(id).await.map_err(ServiceError::Store)? {
+            if let Some(auth) = self.auth {
+                auth.forget_key(id);
+            }
             Ok(())
         } else {
             Err(not_found())

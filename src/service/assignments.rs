@@ -1,9 +1,11 @@
 //! Badge assignment use cases, shared by the V4 API and the older API.
 
+use crate::access::AccessCache;
 use crate::domain::{
     AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, Job, JobId, MemberId, NewAssignment, SiteId, Tags,
 };
 use crate::query::{parse_filter, parse_sort, Filter, Paging, Query, ASSIGNMENTS};
+use crate::store::notices::ChangeNotice;
 use crate::store::{Page, Store};
 
 use super::{ServiceError, ServiceResult};
@@ -51,13 +53,23 @@ impl From<ItemError> for ServiceError {
     }
 }
 
+/// Every write tells this instance's access cache whose badges changed
+/// before it answers, so the next access check here reads them afresh.
 pub struct Assignments<'a> {
     store: &'a dyn Store,
+    cache: &'a AccessCache,
 }
 
 impl<'a> Assignments<'a> {
-    pub fn new(store: &'a dyn Store) -> Self {
-        Self { store }
+    pub fn new(store: &'a dyn Store, cache: &'a AccessCache) -> Self {
+        Self { store, cache }
+    }
+
+    fn changed<'b>(&self, site: SiteId, assignments: impl IntoIterator<Item = &'b BadgeAssignment>) {
+        let members: Vec<MemberId> = assignments.into_iter().map(|a| a.member_id).collect();
+        if !members.is_empty() {
+            self.cache.apply(&ChangeNotice::members(site, members));
+        }
     }
 
     /// Creates many; each item succeeds or fails on its own.
@@ -71,6 +83,7 @@ impl<'a> Assignments<'a> {
             .create_assignments(site, items)
             .await
             .map_err(ServiceError::Store)?;
+        self.changed(site, results.iter().filter_map(|r| r.as_ref().ok()));
         Ok(results
             .into_iter()
             .zip(items)
@@ -100,6 +113,7 @@ impl<'a> Assignments<'a> {
             .delete_assignments(site, ids)
             .await
             .map_err(ServiceError::Store)?;
+        self.changed(site, results.iter().flatten());
         Ok(results
             .into_iter()
             .zip(ids)
@@ -190,6 +204,7 @@ impl Assignments<'_> {
             .create_assignments(site, &items)
             .await
             .map_err(ServiceError::Store)?;
+        self.changed(site, results.iter().filter_map(|r| r.as_ref().ok()));
         for result in results {
             match result {
                 Ok(_) | Err(AssignmentRefusal::AlreadyExists) => {}
@@ -218,10 +233,12 @@ impl Assignments<'_> {
     /// Takes a badge away from members; members who do not hold it are skipped.
     pub async fn unassign_members(&self, site: SiteId, badge: BadgeId, members: &[MemberId]) -> ServiceResult<()> {
         self.require_badge(site, badge).await?;
-        self.store
+        let removed = self
+            .store
             .unassign_members(site, badge, members)
             .await
             .map_err(ServiceError::Store)?;
+        self.changed(site, &removed);
         Ok(())
     }
 

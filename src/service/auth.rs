@@ -1,8 +1,19 @@
 //! Who is calling: turns the secret a request presents into a [`Caller`].
-//! Handlers never see how keys are stored; a key cache or other kinds of
-//! credentials belong in [`Authenticator`], behind the same call.
+//! Handlers never see how keys are stored; other kinds of credentials
+//! belong in [`Authenticator`], behind the same call.
+//!
+//! Known keys are kept in memory, by the hash of the key, for a few seconds
+//! ([`DEFAULT_KEY_CACHE_TTL`]), so a busy client costs one key lookup per
+//! period instead of one per request. A key revoked through this instance
+//! (the admin page) stops working here at once; revoked anywhere else (the
+//! `insignia keys revoke` command, another instance) it stops working
+//! everywhere within that period. Unknown keys are never kept, so a new key
+//! works at once.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lru::LruCache;
 
 use crate::domain::{hash_api_key, is_well_formed_api_key, Scope, SiteId};
 use crate::store::{Store, StoreError};
@@ -52,14 +63,32 @@ pub enum AuthError {
     Store(#[source] StoreError),
 }
 
-/// Checks API keys against the store.
+/// How long a known key is trusted without asking the store again.
+pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Most keys kept in memory (least recently used ones go first).
+const KEY_CACHE_ENTRIES: usize = 10_000;
+
+/// Checks API keys against the store, through a short-lived cache.
 pub struct Authenticator {
     store: Arc<dyn Store>,
+    /// SHA-256 of the key -> the caller it stood for, and when that was read.
+    known: Mutex<LruCache<Vec<u8>, (Caller, Instant)>>,
+    ttl: Duration,
 }
 
 impl Authenticator {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
+        let capacity = std::num::NonZeroUsize::new(KEY_CACHE_ENTRIES).unwrap_or(std::num::NonZeroUsize::MIN);
+        Self {
+            store,
+            known: Mutex::new(LruCache::new(capacity)),
+            ttl,
+        }
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, LruCache<Vec<u8>, (Caller, Instant)>> {
+        self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The caller `secret` stands for.
@@ -67,17 +96,44 @@ impl Authenticator {
         if !is_well_formed_api_key(secret) {
             return Err(AuthError::Malformed);
         }
+        let hash = hash_api_key(secret);
+        if let Some((caller, read_at)) = self.known().get(&hash) {
+            if read_at.elapsed() < self.ttl {
+                return Ok(caller.clone());
+            }
+        }
+        let read_at = Instant::now();
         let key = self
             .store
-            .find_api_key(&hash_api_key(secret))
+            .find_api_key(&hash)
             .await
             .map_err(AuthError::Store)?
-            .filter(|k| k.revoked_at.is_none())
-            .ok_or(AuthError::Unknown)?;
-        Ok(Caller {
+            .filter(|k| k.revoked_at.is_none());
+        let Some(key) = key else {
+            self.known().pop(&hash);
+            return Err(AuthError::Unknown);
+        };
+        let caller = Caller {
             site: key.site_id,
             scopes: key.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
             key_id: key.id,
-        })
+        };
+        if !self.ttl.is_zero() {
+            self.known().put(hash, (caller.clone(), read_at));
+        }
+        Ok(caller)
+    }
+
+    /// Stops trusting the key `key_id` at once (it was just revoked here).
+    pub fn forget_key(&self, key_id: &str) {
+        let mut known = self.known();
+        let doomed: Vec<Vec<u8>> = known
+            .iter()
+            .filter(|(_, (caller, _))| caller.key_id == key_id)
+            .map(|(hash, _)| hash.clone())
+            .collect();
+        for hash in doomed {
+            known.pop(&hash);
+        }
     }
 }

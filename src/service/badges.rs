@@ -1,7 +1,9 @@
 //! Badge use cases, shared by the V4 and the older API.
 
+use crate::access::AccessCache;
 use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId};
 use crate::query::Query;
+use crate::store::notices::ChangeNotice;
 use crate::store::{Page, Store, StoreError};
 
 use super::{ServiceError, ServiceResult};
@@ -28,11 +30,12 @@ fn from_store(id: BadgeId, e: StoreError) -> ServiceError {
 /// Badge use cases over one store.
 pub struct Badges<'a> {
     store: &'a dyn Store,
+    cache: &'a AccessCache,
 }
 
 impl<'a> Badges<'a> {
-    pub fn new(store: &'a dyn Store) -> Self {
-        Self { store }
+    pub fn new(store: &'a dyn Store, cache: &'a AccessCache) -> Self {
+        Self { store, cache }
     }
 
     pub async fn create(&self, site: SiteId, badge: NewBadge) -> ServiceResult<Badge> {
@@ -59,11 +62,21 @@ impl<'a> Badges<'a> {
             Some(revision) => self.store.update_badge(site, id, revision, &patch).await,
             None => self.store.update_badge_unchecked(site, id, &patch).await,
         };
-        updated.map_err(|e| from_store(id, e))
+        let updated = updated.map_err(|e| from_store(id, e))?;
+        if patch.permissions_enabled.is_some() {
+            // Whether its holders may open its pages may have changed.
+            self.cache.apply(&ChangeNotice::Pages(site));
+        }
+        Ok(updated)
     }
 
+    /// Deletes the badge, its assignments, and its place on every page.
+    /// (Members' cached badge sets may still name it: harmless, as no page
+    /// names it any more and badge ids are never reused.)
     pub async fn delete(&self, site: SiteId, id: BadgeId) -> ServiceResult<Badge> {
-        self.store.delete_badge(site, id).await.map_err(|e| from_store(id, e))
+        let deleted = self.store.delete_badge(site, id).await.map_err(|e| from_store(id, e))?;
+        self.cache.apply(&ChangeNotice::Pages(site));
+        Ok(deleted)
     }
 
     pub async fn reorder(&self, site: SiteId, change: OrderChange) -> ServiceResult<Vec<Badge>> {

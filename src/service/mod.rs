@@ -2,32 +2,57 @@
 //! rules live here and in `domain`, never in handlers. [`Services`] is what
 //! the API layer holds: it builds each use-case group over the one store.
 
+pub mod access;
 pub mod admin_sessions;
 pub mod api_keys;
 pub mod assignments;
 pub mod auth;
 pub mod badges;
 pub mod health;
+pub mod pages;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::domain::SiteId;
+use crate::access::{follower, AccessCache, CacheBudget};
+use crate::domain::{FieldViolation, SiteId};
 use crate::query::{CursorCodec, QueryError};
 use crate::store::{Store, StoreError, StoreResult};
 
+use access::Access;
 use admin_sessions::AdminSessions;
 use api_keys::ApiKeys;
 use assignments::Assignments;
 use auth::Authenticator;
 use badges::Badges;
 use health::Health;
+use pages::Pages;
+
+/// How much this instance keeps in memory, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheSettings {
+    /// Budgets of the access check's caches.
+    pub access: CacheBudget,
+    /// How long a known API key is trusted without a lookup.
+    pub key_ttl: Duration,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            access: CacheBudget::default(),
+            key_ttl: auth::DEFAULT_KEY_CACHE_TTL,
+        }
+    }
+}
 
 /// Every use case over one store, cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     store: Arc<dyn Store>,
     auth: Arc<Authenticator>,
+    /// Sites' access rules and members' badge sets.
+    access: Arc<AccessCache>,
     /// Signs query cursors; shared by every instance on one database.
     cursor_secret: Arc<[u8]>,
     /// How long an admin page sign-in lasts.
@@ -36,9 +61,21 @@ pub struct Services {
 
 impl Services {
     pub async fn new(store: Arc<dyn Store>) -> StoreResult<Self> {
+        Self::with_caches(store, CacheSettings::default()).await
+    }
+
+    /// The services, with caches of these sizes. On PostgreSQL this starts
+    /// following other instances' changes (see `access::follower`).
+    pub async fn with_caches(store: Arc<dyn Store>, caches: CacheSettings) -> StoreResult<Self> {
         let secret = store.server_secret().await?;
+        let access = Arc::new(AccessCache::new(caches.access, false));
+        if !follower::start(store.clone(), &access).await {
+            // Nobody else writes this database: nothing to follow.
+            access.resume();
+        }
         Ok(Self {
-            auth: Arc::new(Authenticator::new(store.clone())),
+            auth: Arc::new(Authenticator::new(store.clone(), caches.key_ttl)),
+            access,
             store,
             cursor_secret: secret.into(),
             admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
@@ -55,11 +92,24 @@ impl Services {
     }
 
     pub fn badges(&self) -> Badges<'_> {
-        Badges::new(self.store.as_ref())
+        Badges::new(self.store.as_ref(), &self.access)
     }
 
     pub fn assignments(&self) -> Assignments<'_> {
-        Assignments::new(self.store.as_ref())
+        Assignments::new(self.store.as_ref(), &self.access)
+    }
+
+    pub fn pages(&self) -> Pages<'_> {
+        Pages::new(self.store.as_ref(), &self.access)
+    }
+
+    pub fn access(&self) -> Access<'_> {
+        Access::new(self.store.as_ref(), &self.access)
+    }
+
+    /// The access cache itself (what it holds, for diagnostics and benchmarks).
+    pub fn access_cache(&self) -> &AccessCache {
+        &self.access
     }
 
     pub fn admin_sessions(&self) -> AdminSessions<'_> {
@@ -67,7 +117,7 @@ impl Services {
     }
 
     pub fn api_keys(&self) -> ApiKeys<'_> {
-        ApiKeys::new(self.store.as_ref())
+        ApiKeys::new(self.store.as_ref()).with_auth(&self.auth)
     }
 
     pub fn health(&self) -> Health<'_> {
@@ -89,6 +139,10 @@ pub enum ServiceError {
     NotFound { entity: &'static str, id: String },
     #[error("revision mismatch: the {entity} is at revision {current}")]
     RevisionMismatch { entity: &'static str, current: i64 },
+    /// Input that breaks a rule only the store could check (e.g. a badge
+    /// that does not exist); answered like any invalid field.
+    #[error("invalid input")]
+    Invalid(Vec<FieldViolation>),
     /// One item's failure, answered as the whole call's error.
     #[error("{}", .0.description)]
     Item(assignments::ItemError),

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
+use super::notices::{notify, ChangeNotice};
 use super::rows::{self, BADGE_COLUMNS};
 use super::sql::is_unique_violation;
 use super::{Page, SqlStore, StoreError, StoreResult};
@@ -152,6 +153,9 @@ impl SqlStore {
             match updated {
                 Ok(Some(row)) => {
                     let badge = rows::badge(&row)?;
+                    if badge.permissions_enabled != current.permissions_enabled {
+                        notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+                    }
                     tx.commit().await?;
                     return Ok(badge);
                 }
@@ -171,7 +175,11 @@ impl SqlStore {
     }
 
     pub(super) async fn delete_badge_impl(&self, site: SiteId, id: BadgeId) -> StoreResult<Badge> {
+        // The site first, as page writers take it, then the badge: a page
+        // write and this delete never wait for each other in a circle.
+        let site_lock = self.site_lock(site).await?;
         let mut tx = self.write.begin().await?;
+        lock_site(&mut tx, site_lock).await?;
         let sql = format!("DELETE FROM badges WHERE site_id = $1 AND id = $2 RETURNING {BADGE_COLUMNS}");
         let row = sqlx::query(&sql)
             .bind(site.to_bytes())
@@ -179,7 +187,18 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         let deleted = row.as_ref().map(rows::badge).transpose()?.ok_or(StoreError::NotFound)?;
-        SqlStore::delete_assignments_of_badge(&mut tx, site, id).await?;
+        let holders = SqlStore::delete_assignments_of_badge(&mut tx, site, id).await?;
+        if super::pages::remove_badge_from_pages(&mut tx, site, id).await? > 0 {
+            notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        }
+        if !holders.is_empty() {
+            notify(
+                &mut tx,
+                self.dialect,
+                &ChangeNotice::members(site, holders.iter().map(|a| a.member_id)),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(deleted)
     }
@@ -259,7 +278,7 @@ impl SqlStore {
     /// On PostgreSQL, the key of the site row that writers choosing a slug or
     /// a display position lock first (see `lock_site`); `None` on SQLite,
     /// whose single writer already runs them one at a time.
-    async fn site_lock(&self, site: SiteId) -> StoreResult<Option<i64>> {
+    pub(super) async fn site_lock(&self, site: SiteId) -> StoreResult<Option<i64>> {
         match self.dialect {
             Dialect::Postgres => Ok(Some(self.site_key(site).await?)),
             Dialect::Sqlite => Ok(None),
@@ -270,7 +289,7 @@ impl SqlStore {
 /// Serialises the writers of one site that pick a free slug or the next
 /// display position, so two instances never pick the same one. Taken before
 /// any badge row is locked.
-async fn lock_site(conn: &mut AnyConnection, site_lock: Option<i64>) -> StoreResult<()> {
+pub(super) async fn lock_site(conn: &mut AnyConnection, site_lock: Option<i64>) -> StoreResult<()> {
     if let Some(pk) = site_lock {
         sqlx::query("SELECT pk FROM sites WHERE pk = $1 FOR UPDATE")
             .bind(pk)

@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+use super::notices::NoticeSource;
 use super::{SqlStore, StoreError, StoreResult};
 use crate::query::Dialect;
 
@@ -103,7 +104,7 @@ async fn connect_sqlite(options: &ConnectOptions) -> StoreResult<SqlStore> {
     SQLITE_MIGRATIONS.run(&write).await?;
     super::badges::fold_unfolded_badges(&write).await?;
     let read = pool(options.max_connections.max(1)).await?;
-    Ok(SqlStore::new(read, write, Dialect::Sqlite))
+    Ok(SqlStore::new(read, write, Dialect::Sqlite, None))
 }
 
 async fn connect_postgres(options: &ConnectOptions) -> StoreResult<SqlStore> {
@@ -141,5 +142,9 @@ async fn connect_postgres(options: &ConnectOptions) -> StoreResult<SqlStore> {
         .await?;
     POSTGRES_MIGRATIONS.run(&pool).await?;
     super::badges::fold_unfolded_badges(&pool).await?;
-    Ok(SqlStore::new(pool.clone(), pool, Dialect::Postgres))
+    let notices = NoticeSource {
+        url: options.url.clone(),
+        schema: options.schema.clone(),
+    };
+    Ok(SqlStore::new(pool.clone(), pool, Dialect::Postgres, Some(notices)))
 }

@@ -9,6 +9,8 @@ mod badges;
 mod connect;
 mod jobs;
 mod keys;
+pub mod notices;
+mod pages;
 mod rows;
 mod sites;
 mod sql;
@@ -21,7 +23,7 @@ pub use sql_store::SqlStore;
 
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
-    NewBadge, OrderChange, SiteId, Tags, Timestamp,
+    NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
 };
 pub use crate::query::Page;
 use crate::query::{Dialect, Filter, Query};
@@ -38,6 +40,12 @@ pub enum StoreError {
     /// A listed badge does not exist in the site.
     #[error("badge {0} not found")]
     UnknownBadge(BadgeId),
+    /// Another page of the site already has this path.
+    #[error("another page has this path")]
+    PathTaken,
+    /// The site already has as many rows of this kind as it may.
+    #[error("limit of {0} reached")]
+    LimitReached(i64),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("migration failed")]
@@ -58,6 +66,15 @@ pub struct ApiKeyRecord {
     pub scopes: Vec<String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+}
+
+/// What the access check is built from: every protected page of a site,
+/// and whether each badge they name grants permissions, from one snapshot.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccessRules {
+    pub pages: Vec<ProtectedPage>,
+    /// `(badge, permissionsEnabled)` for the badges the pages name.
+    pub permissions: Vec<(BadgeId, bool)>,
 }
 
 /// A signed-in admin browser; only the hash of its cookie's token is kept.
@@ -88,6 +105,11 @@ pub trait Store: Send + Sync + 'static {
     /// A random secret shared by every instance on this database (signs cursors).
     async fn server_secret(&self) -> StoreResult<Vec<u8>>;
 
+    /// A listener for the change notices other processes' writes send, when
+    /// they send any (PostgreSQL); `None` when this process is the only
+    /// writer that matters (SQLite).
+    async fn listen_for_changes(&self) -> StoreResult<Option<notices::NoticeListener>>;
+
     // API keys
     async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()>;
     async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>>;
@@ -115,7 +137,7 @@ pub trait Store: Send + Sync + 'static {
     async fn update_badge(&self, site: SiteId, id: BadgeId, revision: i64, patch: &BadgePatch) -> StoreResult<Badge>;
     /// Last-writer-wins update, for the older API which has no revisions.
     async fn update_badge_unchecked(&self, site: SiteId, id: BadgeId, patch: &BadgePatch) -> StoreResult<Badge>;
-    /// Deletes the badge and its assignments in one transaction.
+    /// Deletes the badge, its assignments and its place on every page, in one transaction.
     async fn delete_badge(&self, site: SiteId, id: BadgeId) -> StoreResult<Badge>;
     /// Applies a display-order change atomically; returns every badge of the site in the new order.
     async fn reorder_badges(&self, site: SiteId, change: &OrderChange) -> StoreResult<Vec<Badge>>;
@@ -161,4 +183,24 @@ pub trait Store: Send + Sync + 'static {
     async fn get_job(&self, site: SiteId, id: JobId) -> StoreResult<Option<Job>>;
     /// `(badge, holders)` for every badge of the site, in display order.
     async fn member_counts(&self, site: SiteId) -> StoreResult<Vec<(BadgeId, i64)>>;
+    /// The badges a member holds, in no particular order.
+    async fn member_badges(&self, site: SiteId, member: MemberId) -> StoreResult<Vec<BadgeId>>;
+
+    // Protected pages
+    /// Refuses a path another page has (`PathTaken`), an unknown badge
+    /// (`UnknownBadge`), and a site at its page limit (`LimitReached`).
+    async fn create_page(&self, site: SiteId, page: &NewPage) -> StoreResult<ProtectedPage>;
+    async fn get_page(&self, site: SiteId, id: PageId) -> StoreResult<Option<ProtectedPage>>;
+    /// Applies `patch` only if the page is at `revision`; bumps the revision.
+    async fn update_page(
+        &self,
+        site: SiteId,
+        id: PageId,
+        revision: i64,
+        patch: &PagePatch,
+    ) -> StoreResult<ProtectedPage>;
+    async fn delete_page(&self, site: SiteId, id: PageId) -> StoreResult<ProtectedPage>;
+    async fn query_pages(&self, site: SiteId, query: &Query) -> StoreResult<Page<ProtectedPage>>;
+    /// Every page of the site and the permissions of their badges, in one snapshot.
+    async fn access_rules(&self, site: SiteId) -> StoreResult<AccessRules>;
 }

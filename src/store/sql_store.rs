@@ -2,12 +2,13 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::notices::{NoticeListener, NoticeSource};
 use super::sites::SiteKeys;
 use super::sql::{bind_all, statement};
-use super::{AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, Store, StoreError, StoreResult};
+use super::{AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, Store, StoreError, StoreResult};
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
-    NewBadge, OrderChange, SiteId, Tags, Timestamp,
+    NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
 };
 use crate::query::{
     compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
@@ -25,15 +26,18 @@ pub struct SqlStore {
     pub(super) dialect: Dialect,
     /// Site GUID -> compact key (see `sites`).
     pub(super) site_keys: SiteKeys,
+    /// Where other instances' change notices are heard (PostgreSQL only).
+    pub(super) notices: Option<NoticeSource>,
 }
 
 impl SqlStore {
-    pub(super) fn new(read: AnyPool, write: AnyPool, dialect: Dialect) -> Self {
+    pub(super) fn new(read: AnyPool, write: AnyPool, dialect: Dialect, notices: Option<NoticeSource>) -> Self {
         Self {
             read,
             write,
             dialect,
             site_keys: SiteKeys::default(),
+            notices,
         }
     }
 
@@ -210,7 +214,9 @@ fn sort_key(row: &AnyRow, query: &Query) -> StoreResult<Vec<Value>> {
                 Kind::Date => Value::Date(row.try_get(name.as_str())?),
                 Kind::Int => Value::Int(row.try_get(name.as_str())?),
                 Kind::Bool => Value::Bool(row.try_get::<i64, _>(name.as_str())? != 0),
-                Kind::TagSet { .. } => return Err(StoreError::Corrupt(format!("cannot sort on {}", k.field.name()))),
+                Kind::TagSet { .. } | Kind::IdSet { .. } => {
+                    return Err(StoreError::Corrupt(format!("cannot sort on {}", k.field.name())))
+                }
             })
         })
         .collect()
@@ -224,6 +230,13 @@ impl Store for SqlStore {
 
     async fn server_secret(&self) -> StoreResult<Vec<u8>> {
         self.server_secret_impl().await
+    }
+
+    async fn listen_for_changes(&self) -> StoreResult<Option<NoticeListener>> {
+        match &self.notices {
+            Some(source) => Ok(Some(NoticeListener::connect(source).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
@@ -350,5 +363,39 @@ impl Store for SqlStore {
 
     async fn member_counts(&self, site: SiteId) -> StoreResult<Vec<(BadgeId, i64)>> {
         self.member_counts_impl(site).await
+    }
+
+    async fn member_badges(&self, site: SiteId, member: MemberId) -> StoreResult<Vec<BadgeId>> {
+        self.member_badges_impl(site, member).await
+    }
+
+    async fn create_page(&self, site: SiteId, page: &NewPage) -> StoreResult<ProtectedPage> {
+        self.create_page_impl(site, page).await
+    }
+
+    async fn get_page(&self, site: SiteId, id: PageId) -> StoreResult<Option<ProtectedPage>> {
+        self.get_page_impl(site, id).await
+    }
+
+    async fn update_page(
+        &self,
+        site: SiteId,
+        id: PageId,
+        revision: i64,
+        patch: &PagePatch,
+    ) -> StoreResult<ProtectedPage> {
+        self.update_page_impl(site, id, revision, patch).await
+    }
+
+    async fn delete_page(&self, site: SiteId, id: PageId) -> StoreResult<ProtectedPage> {
+        self.delete_page_impl(site, id).await
+    }
+
+    async fn query_pages(&self, site: SiteId, query: &Query) -> StoreResult<Page<ProtectedPage>> {
+        self.query_pages_impl(site, query).await
+    }
+
+    async fn access_rules(&self, site: SiteId) -> StoreResult<AccessRules> {
+        self.access_rules_impl(site).await
     }
 }

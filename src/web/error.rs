@@ -68,6 +68,13 @@ impl From<ServiceError> for WebError {
         match e {
             ServiceError::NotFound { entity, id } => WebError::NotFound(format!("There is no {entity} {id}.")),
             ServiceError::Query(q) => WebError::BadRequest(q.message),
+            ServiceError::Invalid(violations) => WebError::BadRequest(
+                violations
+                    .iter()
+                    .map(|v| v.description.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             ServiceError::Item(item) => WebError::BadRequest(item.description),
             ServiceError::RevisionMismatch { entity, .. } => WebError::BadRequest(format!(
                 "The {entity} was changed by someone else; reload and try again."

@@ -18,6 +18,7 @@ mod error;
 mod form;
 mod keys;
 mod layout;
+mod pages;
 mod session;
 mod signin;
 
@@ -44,6 +45,11 @@ pub const SCREENS: &[Screen] = &[
         label: "Badges",
         path: "/admin/badges",
         routes: badges::routes,
+    },
+    Screen {
+        label: "Protected pages",
+        path: "/admin/pages",
+        routes: pages::routes,
     },
     Screen {
         label: "API keys",

@@ -6,6 +6,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use insignia::api::{router, AppState};
 use insignia::domain::{generate_api_key, SiteId, Timestamp};
+use insignia::service::CacheSettings;
 use insignia::store::{ApiKeyRecord, Store};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -82,12 +83,49 @@ impl Reply {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> TestApp {
+        Self::with_caches(backend, CacheSettings::default()).await
+    }
+
+    /// The app with caches of these sizes and lifetimes.
+    pub async fn with_caches(backend: Backend, caches: CacheSettings) -> TestApp {
         let db = TestDb::new(backend).await.expect("database for this backend");
-        let state = AppState::new(db.store.clone()).await.expect("app state");
+        let state = AppState::with_caches(db.store.clone(), caches)
+            .await
+            .expect("app state");
         TestApp {
             router: router(state),
             db,
         }
+    }
+
+    /// Adds `count` protected pages (`/filler/1`, …) to a site straight
+    /// through SQL, as a large site's data would already be there.
+    pub async fn fill_pages(&self, site: &str, count: i64) {
+        use sqlx::Executor;
+        let site = SiteId::parse("site", site).unwrap().to_bytes();
+        let (sql, table) = match &self.db.schema {
+            Some(schema) => (
+                "INSERT INTO {table} (site_id, id, revision, path, title, created_at, updated_at) \
+                 SELECT $1, decode(md5(random()::text || i::text), 'hex'), 1, '/filler/' || i, '', 0, 0 \
+                 FROM generate_series(1, $2) AS i",
+                format!("{schema}.pages"),
+            ),
+            None => (
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+                 INSERT INTO {table} (site_id, id, revision, path, title, created_at, updated_at) \
+                 SELECT $1, randomblob(16), 1, '/filler/' || i, '', 0, 0 FROM n",
+                "pages".to_owned(),
+            ),
+        };
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.db.url)
+            .await
+            .unwrap();
+        let sql = sql.replace("{table}", &table);
+        pool.execute(sqlx::query(&sql).bind(site).bind(count)).await.unwrap();
+        pool.close().await;
     }
 
     /// A new site with a key carrying `scopes`.

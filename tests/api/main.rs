@@ -4,6 +4,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access;
+mod access_props;
 mod admin;
 mod assignments;
 mod badges;
@@ -11,5 +13,6 @@ mod errors;
 mod helpers;
 mod legacy;
 mod ordering;
+mod pages;
 mod queries;
 mod tenancy;

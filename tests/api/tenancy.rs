@@ -65,7 +65,13 @@ backend_test!(malformed_keys_are_refused_without_a_lookup, |backend| async move 
 });
 
 backend_test!(revoked_keys_stop_working, |backend| async move {
-    let app = TestApp::new(backend).await;
+    // Keys are trusted for the cache's lifetime; a revocation made outside
+    // this instance (the CLI, another instance) counts once it runs out.
+    let caches = insignia::service::CacheSettings {
+        key_ttl: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let app = TestApp::with_caches(backend, caches).await;
     let site = app.site(&[MANAGE]).await;
     app.call(&site, "POST", "/badges/v4/badges/query", Some(json!({})))
         .await
@@ -73,9 +79,19 @@ backend_test!(revoked_keys_stop_working, |backend| async move {
     let keys = app.db.store.list_api_keys(None).await.unwrap();
     use insignia::store::Store;
     assert!(app.db.store.revoke_api_key(&keys[0].id).await.unwrap());
-    app.call(&site, "POST", "/badges/v4/badges/query", Some(json!({})))
-        .await
-        .expect(401, "UNAUTHENTICATED");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let reply = app
+            .call(&site, "POST", "/badges/v4/badges/query", Some(json!({})))
+            .await;
+        if reply.status == 401 {
+            reply.expect(401, "UNAUTHENTICATED");
+            break;
+        }
+        reply.ok();
+        assert!(std::time::Instant::now() < deadline, "the revoked key still works");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 });
 
 backend_test!(read_only_keys_cannot_write, |backend| async move {

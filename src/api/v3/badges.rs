@@ -5,7 +5,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::params::{QueryParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
@@ -13,6 +12,7 @@ use crate::api::wire::badge::legacy_badge_json as badge_json;
 use crate::api::wire::badge_input::{self, MissingColour};
 use crate::api::wire::order::reorder_front;
 use crate::api::wire::paging::{offset_metadata, query_metadata};
+use crate::api::wire::query_params::{QueryParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::api::AppState;
 use crate::domain::{BadgeId, Scope};
 use crate::query::{parse_filter, parse_query, PageLimits, Paging, Query, BADGES};

@@ -7,11 +7,11 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::badges::badge_id;
-use super::params::QueryParams;
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{Fields, JsonBody};
 use crate::api::wire::paging::offset_metadata;
+use crate::api::wire::query_params::QueryParams;
 use crate::api::AppState;
 use crate::domain::{parse_guid, BadgeId, MemberId, Scope};
 use crate::service::assignments::MAX_BULK_ITEMS;

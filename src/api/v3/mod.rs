@@ -4,7 +4,6 @@
 
 mod badges;
 mod members;
-mod params;
 
 use axum::routing::{get, patch, post};
 use axum::Router;

@@ -32,6 +32,7 @@ impl SqlStore {
         let deleted = statement(&text).fetch_all(&mut *tx).await?;
         let deleted: Vec<BadgeAssignment> = deleted.iter().map(rows::assignment).collect::<StoreResult<_>>()?;
         Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
+        self.notify_members(&mut tx, site, &deleted).await?;
         tx.commit().await?;
         Ok(in_asked_order(ids, deleted))
     }
@@ -66,6 +67,7 @@ impl SqlStore {
             .map(rows::assignment)
             .collect::<StoreResult<_>>()?;
         Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
+        self.notify_members(&mut tx, site, &deleted).await?;
         tx.commit().await?;
         Ok(deleted)
     }

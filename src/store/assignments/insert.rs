@@ -153,8 +153,13 @@ impl SqlStore {
             .filter(|(_, a)| inserted.contains(&a.id))
             .map(|(_, a)| a.badge_id);
         Self::adjust_member_counts(&mut tx, site, added, 1).await?;
-        let tagged = pending.iter().map(|(_, a)| a).filter(|a| inserted.contains(&a.id));
-        Self::insert_tag_rows(&mut tx, self.dialect, site_pk, tagged).await?;
+        let made: Vec<&BadgeAssignment> = pending
+            .iter()
+            .map(|(_, a)| a)
+            .filter(|a| inserted.contains(&a.id))
+            .collect();
+        Self::insert_tag_rows(&mut tx, self.dialect, site_pk, made.iter().copied()).await?;
+        self.notify_members(&mut tx, site, made).await?;
         tx.commit().await?;
         Ok((inserted, locked))
     }

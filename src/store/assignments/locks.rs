@@ -18,7 +18,7 @@ impl SqlStore {
     /// writer takes the badge first, so a concurrent badge delete waits
     /// instead of leaving orphans, and writers of one badge queue rather than
     /// deadlock on its holder count.
-    pub(super) async fn lock_badges(
+    pub(in crate::store) async fn lock_badges(
         &self,
         conn: &mut AnyConnection,
         site: SiteId,

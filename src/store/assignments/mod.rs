@@ -15,8 +15,34 @@ mod tags;
 
 use std::collections::HashMap;
 
-use crate::domain::{AssignmentId, BadgeAssignment};
+use sqlx::AnyConnection;
+
+use crate::domain::{AssignmentId, BadgeAssignment, SiteId};
 use crate::query::{SqlParam, SqlText};
+use crate::store::notices::{notify, ChangeNotice};
+use crate::store::{SqlStore, StoreResult};
+
+impl SqlStore {
+    /// Tells other instances that the holders of these assignments changed
+    /// (inside the write's transaction; nothing when none changed).
+    async fn notify_members<'a>(
+        &self,
+        conn: &mut AnyConnection,
+        site: SiteId,
+        changed: impl IntoIterator<Item = &'a BadgeAssignment>,
+    ) -> StoreResult<()> {
+        let mut changed = changed.into_iter().peekable();
+        if changed.peek().is_none() {
+            return Ok(());
+        }
+        notify(
+            conn,
+            self.dialect,
+            &ChangeNotice::members(site, changed.map(|a| a.member_id)),
+        )
+        .await
+    }
+}
 
 /// `site_pk = $n AND id IN (…)`: the assignments of one site, named by id.
 fn of_site_by_id(text: &mut SqlText, site_pk: i64, ids: &[AssignmentId]) -> String {

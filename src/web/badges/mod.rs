@@ -34,7 +34,7 @@ fn badge_id(raw: &str) -> Result<BadgeId, WebError> {
 }
 
 /// The badge as members see it: its colours, icon and title.
-fn chip(badge: &Badge) -> Markup {
+pub(in crate::web) fn chip(badge: &Badge) -> Markup {
     let icon = badge.icon.as_ref().and_then(|i| i.url.as_deref());
     html! {
         span.badge-chip style={ "background-color:" (badge.background_color.as_str()) ";color:" (badge.text_color.as_str()) } {

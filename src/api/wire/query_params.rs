@@ -1,4 +1,4 @@
-//! The query string of the older API's GET and DELETE calls:
+//! The query string of GET and DELETE calls (the older API's, and Insignia's own lists):
 //! `paging.limit`/`paging.offset`, and repeated keys such as `memberIds=a&memberIds=b`.
 
 use crate::api::error::ApiError;

@@ -1,0 +1,302 @@
+//! The caches behind the access check: each site's rules, and members'
+//! badge sets, each a least-recently-used cache with a budget in bytes, so
+//! memory stays bounded whatever the number of sites, pages, members or
+//! assignments.
+//!
+//! Consistency: a change is applied by *forgetting* what it touched (see
+//! [`AccessCache::apply`]); the next read loads it from the store again. A
+//! load that began before a change finished must not put the old value back,
+//! so every forget bumps an epoch, and a load stores its result only if the
+//! epoch it started under is still current.
+
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lru::LruCache;
+
+use super::rules::SiteRules;
+use crate::domain::{BadgeId, MemberId, SiteId};
+use crate::store::notices::ChangeNotice;
+use crate::store::{Store, StoreResult};
+
+/// Memory budgets of the caches.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheBudget {
+    /// Bytes for members' badge sets.
+    pub member_bytes: usize,
+    /// Bytes for sites' pages.
+    pub page_bytes: usize,
+}
+
+impl Default for CacheBudget {
+    fn default() -> Self {
+        Self {
+            member_bytes: 64 << 20,
+            page_bytes: 64 << 20,
+        }
+    }
+}
+
+/// What one cached badge set costs besides its ids: the key, the LRU's
+/// node and map slot, and the shared slice's header (an estimate).
+const MEMBER_OVERHEAD: usize = 112;
+/// Member sets are spread over this many locks, so concurrent checks rarely wait.
+const MEMBER_SHARDS: usize = 16;
+
+/// An LRU whose entries weigh what they cost in memory, with the epoch that
+/// guards loads against concurrent changes.
+struct Weighted<K: Hash + Eq, V> {
+    entries: LruCache<K, (V, usize)>,
+    weight: usize,
+    budget: usize,
+    epoch: u64,
+}
+
+impl<K: Hash + Eq + Copy, V: Clone> Weighted<K, V> {
+    fn new(budget: usize) -> Self {
+        Self {
+            entries: LruCache::unbounded(),
+            weight: 0,
+            budget,
+            epoch: 0,
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        self.entries.get(key).map(|(v, _)| v.clone())
+    }
+
+    /// Stores `value` unless a change came after `epoch`; evicts the least
+    /// recently used entries until the budget holds. A value heavier than
+    /// the whole budget is not kept.
+    fn put(&mut self, key: K, value: V, weight: usize, epoch: u64) {
+        if epoch != self.epoch || weight > self.budget {
+            return;
+        }
+        if let Some((_, old)) = self.entries.put(key, (value, weight)) {
+            self.weight -= old;
+        }
+        self.weight += weight;
+        while self.weight > self.budget {
+            match self.entries.pop_lru() {
+                Some((_, (_, w))) => self.weight -= w,
+                None => break,
+            }
+        }
+    }
+
+    fn forget(&mut self, key: &K) {
+        self.epoch += 1;
+        if let Some((_, w)) = self.entries.pop(key) {
+            self.weight -= w;
+        }
+    }
+
+    fn forget_where(&mut self, matches: impl Fn(&K) -> bool) {
+        self.epoch += 1;
+        let doomed: Vec<K> = self
+            .entries
+            .iter()
+            .filter(|(k, _)| matches(k))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in doomed {
+            if let Some((_, w)) = self.entries.pop(&key) {
+                self.weight -= w;
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.epoch += 1;
+        self.entries.clear();
+        self.weight = 0;
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a cache lock leaves a cache, not data, behind: go on.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One lock's share of members' badge sets.
+type MemberShard = Mutex<Weighted<(SiteId, MemberId), Arc<[BadgeId]>>>;
+
+/// Sites' rules and members' badge sets, shared by every request of one instance.
+pub struct AccessCache {
+    sites: Mutex<Weighted<SiteId, Arc<SiteRules>>>,
+    members: Box<[MemberShard]>,
+    /// Loads of one site's rules wait for each other rather than all read the store.
+    site_loads: tokio::sync::Mutex<std::collections::HashMap<SiteId, Arc<tokio::sync::Mutex<()>>>>,
+    /// False while changes made elsewhere cannot be followed (before the
+    /// follower has connected, or after it lost its connection): then every
+    /// read goes to the store, and nothing is kept.
+    following: AtomicBool,
+}
+
+impl AccessCache {
+    /// `following`: whether changes by other processes are followed from the
+    /// start (true when nothing else writes the database).
+    pub fn new(budget: CacheBudget, following: bool) -> Self {
+        let shard_budget = budget.member_bytes / MEMBER_SHARDS;
+        Self {
+            sites: Mutex::new(Weighted::new(budget.page_bytes)),
+            members: (0..MEMBER_SHARDS)
+                .map(|_| Mutex::new(Weighted::new(shard_budget)))
+                .collect(),
+            site_loads: Default::default(),
+            following: AtomicBool::new(following),
+        }
+    }
+
+    fn shard(&self, member: MemberId) -> &MemberShard {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        member.hash(&mut hasher);
+        &self.members[(hasher.finish() as usize) % MEMBER_SHARDS]
+    }
+
+    fn following(&self) -> bool {
+        self.following.load(Ordering::Acquire)
+    }
+
+    /// The site's rules, from memory or loaded once from the store.
+    pub async fn rules(&self, store: &dyn Store, site: SiteId) -> StoreResult<Arc<SiteRules>> {
+        if !self.following() {
+            return Ok(Arc::new(SiteRules::new(store.access_rules(site).await?)));
+        }
+        if let Some(rules) = lock(&self.sites).get(&site) {
+            return Ok(rules);
+        }
+        let gate = {
+            let mut loads = self.site_loads.lock().await;
+            loads.entry(site).or_default().clone()
+        };
+        let _turn = gate.lock().await;
+        if let Some(rules) = lock(&self.sites).get(&site) {
+            return Ok(rules);
+        }
+        let epoch = lock(&self.sites).epoch;
+        let loaded = store
+            .access_rules(site)
+            .await
+            .map(|rules| Arc::new(SiteRules::new(rules)));
+        if let Ok(rules) = &loaded {
+            lock(&self.sites).put(site, rules.clone(), rules.weight(), epoch);
+        }
+        self.site_loads.lock().await.remove(&site);
+        loaded
+    }
+
+    /// The badges `member` holds, sorted, from memory or the store.
+    pub async fn member_badges(
+        &self,
+        store: &dyn Store,
+        site: SiteId,
+        member: MemberId,
+    ) -> StoreResult<Arc<[BadgeId]>> {
+        let following = self.following();
+        let shard = self.shard(member);
+        let epoch = {
+            let mut shard = lock(shard);
+            if following {
+                if let Some(held) = shard.get(&(site, member)) {
+                    return Ok(held);
+                }
+            }
+            shard.epoch
+        };
+        let mut held = store.member_badges(site, member).await?;
+        held.sort();
+        let held: Arc<[BadgeId]> = held.into();
+        if following {
+            lock(shard).put((site, member), held.clone(), MEMBER_OVERHEAD + 16 * held.len(), epoch);
+        }
+        Ok(held)
+    }
+
+    /// Forgets what `notice` says changed; the next read loads it afresh.
+    /// Called after this instance's own writes commit (so it reads its own
+    /// writes), and for every notice of other instances.
+    pub fn apply(&self, notice: &ChangeNotice) {
+        match notice {
+            ChangeNotice::Pages(site) => lock(&self.sites).forget(site),
+            ChangeNotice::Members(site, members) => {
+                for member in members {
+                    lock(self.shard(*member)).forget(&(*site, *member));
+                }
+            }
+            ChangeNotice::AllMembers(site) => {
+                for shard in self.members.iter() {
+                    lock(shard).forget_where(|(s, _)| s == site);
+                }
+            }
+        }
+    }
+
+    /// Forgets everything, and keeps nothing until [`resume`](Self::resume):
+    /// changes made elsewhere may be missed meanwhile.
+    pub fn suspend(&self) {
+        self.following.store(false, Ordering::Release);
+        self.forget_all();
+    }
+
+    /// Changes made elsewhere are followed again: forget what may have been
+    /// missed, and cache again.
+    pub fn resume(&self) {
+        self.forget_all();
+        self.following.store(true, Ordering::Release);
+    }
+
+    fn forget_all(&self) {
+        lock(&self.sites).clear();
+        for shard in self.members.iter() {
+            lock(shard).clear();
+        }
+    }
+
+    /// What the caches hold: `(sites, site bytes, members, member bytes)`.
+    pub fn usage(&self) -> (usize, usize, usize, usize) {
+        let sites = lock(&self.sites);
+        let (mut members, mut member_bytes) = (0, 0);
+        for shard in self.members.iter() {
+            let shard = lock(shard);
+            members += shard.entries.len();
+            member_bytes += shard.weight;
+        }
+        (sites.entries.len(), sites.weight, members, member_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_evicts_least_recently_used_entries() {
+        let mut cache: Weighted<u32, u32> = Weighted::new(100);
+        cache.put(1, 10, 40, 0);
+        cache.put(2, 20, 40, 0);
+        assert_eq!(cache.get(&1), Some(10));
+        cache.put(3, 30, 40, 0);
+        assert_eq!(cache.get(&2), None, "2 was the least recently used");
+        assert_eq!((cache.get(&1), cache.get(&3)), (Some(10), Some(30)));
+        assert!(cache.weight <= 100);
+        cache.put(4, 40, 101, 0);
+        assert_eq!(cache.get(&4), None, "heavier than the whole budget");
+    }
+
+    #[test]
+    fn a_load_older_than_a_change_is_not_kept() {
+        let mut cache: Weighted<u32, u32> = Weighted::new(100);
+        let epoch = cache.epoch;
+        cache.forget(&7);
+        cache.put(7, 1, 10, epoch);
+        assert_eq!(cache.get(&7), None);
+        let epoch = cache.epoch;
+        cache.put(7, 2, 10, epoch);
+        assert_eq!(cache.get(&7), Some(2));
+        cache.forget_where(|k| *k == 7);
+        assert_eq!((cache.get(&7), cache.weight), (None, 0));
+    }
+}
