@@ -400,7 +400,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
                 &a,
                 "POST",
                 "/badges/v4/badges",
-                Some(json!({"badge": {"title": "Gold", "permissionsEnabled": true}})),
+                Some(json!({"badge": {"title": "Gold", "backgroundColor": "#796EFF", "textColor": "#FFFFFF", "permissionsEnabled": true}})),
             )
             .await,
     )["badge"]["id"]

@@ -40,7 +40,8 @@ static BADGE_FIELDS: [Field; 8] = [
     field(&["updatedDate", "_updatedDate"], "updated_at", Kind::Date, true, true),
     field(&["permissionsEnabled"], "permissions_enabled", Kind::Bool, true, true),
     // Not a V4 wire field: the order a site shows its badges in (the legacy list order).
-    field(&["displayOrder"], "display_order", Kind::Int, false, false),
+    // It sorts, so V4 `queryBadges` can read badges in display order (an extension).
+    field(&["displayOrder"], "display_order", Kind::Int, false, true),
 ];
 
 /// Badges, as both the V4 and the legacy API query them.

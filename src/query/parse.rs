@@ -375,8 +375,8 @@ fn allows(field: &Field, op: Op) -> bool {
         Op::Exists,
     ];
     match field.kind {
-        // A case-insensitive prefix reads the folded copy, so only a text field with one takes it.
-        Kind::Text => ORDERED.contains(&op) || op == Op::IsEmpty || (op == Op::StartsWith && field.folded.is_some()),
+        // A prefix reads the folded copy (case-insensitive) when the field has one, else the text itself.
+        Kind::Text => ORDERED.contains(&op) || matches!(op, Op::IsEmpty | Op::StartsWith),
         Kind::Guid => ORDERED.contains(&op) || matches!(op, Op::IsEmpty | Op::StartsWith),
         Kind::Date | Kind::Int => ORDERED.contains(&op),
         Kind::Bool => matches!(op, Op::Eq | Op::Ne | Op::In | Op::Nin | Op::HasSome | Op::Exists),

@@ -217,10 +217,10 @@ fn compare(
     }
 }
 
-/// A case-insensitive prefix as a range of an index: text fields compare
-/// their folded copy with the folded prefix; GUIDs compare their bytes with
-/// the range of GUIDs whose text starts with the prefix. `in_order`: the
-/// rows are read in this text's order, so bound the text itself too.
+/// A prefix as a range of an index: text fields with a folded copy compare it
+/// with the folded prefix (case-insensitive), others their own text;
+/// GUIDs compare their bytes with the range of GUIDs whose text starts with the prefix.
+/// `in_order`: the rows are read in this text's order, so bound the text itself too.
 fn starts_with(field: &Field, prefix: &str, in_order: bool, out: &mut SqlText) -> String {
     if field.kind == Kind::Guid {
         let column = field.column;
@@ -234,7 +234,12 @@ fn starts_with(field: &Field, prefix: &str, in_order: bool, out: &mut SqlText) -
         };
     }
     let Some(column) = field.folded else {
-        return "1=0".into();
+        // No folded copy (a page path, say): a case-sensitive prefix, one range of the text.
+        if prefix.is_empty() {
+            return format!("({} IS NOT NULL)", field.column);
+        }
+        let high = text_upper_bound(prefix);
+        return format!("({})", text_range(field.column, prefix.to_owned(), high, out));
     };
     let low = fold_case(prefix);
     if low.is_empty() {

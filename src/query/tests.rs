@@ -505,14 +505,19 @@ fn sorting_on_several_keys_ends_with_the_id() {
         badge_sort(json!([{"fieldName": "permissionsEnabled", "order": "DESC"}, {"fieldName": "description"}])),
         [("permissionsEnabled", Desc), ("description", Asc), ("id", Asc)]
     );
+    // Display order sorts too (an extension: no badge shape carries it).
+    assert_eq!(
+        badge_sort(json!([{"fieldName": "displayOrder"}])),
+        [("displayOrder", Asc), ("id", Asc)]
+    );
 }
 
 #[test]
 fn bad_sorts_are_named() {
     let refused_sort = |raw: Json| parse_sort(&BADGES, &raw, "query.sort").expect_err(&raw.to_string());
-    let e = refused_sort(json!([{"fieldName": "displayOrder"}]));
+    let e = refused_sort(json!([{"fieldName": "backgroundColor"}]));
     assert_eq!(e.field, "query.sort[0].fieldName");
-    assert_eq!(e.message, "`displayOrder` is not a sortable field of badge");
+    assert_eq!(e.message, "`backgroundColor` is not a sortable field of badge");
     let e = refused_sort(json!([{"fieldName": "title"}, {"fieldName": "colour"}]));
     assert_eq!(e.field, "query.sort[1].fieldName");
     assert_eq!(e.message, "`colour` is not a sortable field of badge");

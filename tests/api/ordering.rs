@@ -121,3 +121,28 @@ backend_test!(order_requests_are_validated, |backend| async move {
         .expect(404, "NOT_FOUND");
     assert_eq!(titles_in_order(&app, &site).await, ["a", "b"]);
 });
+
+backend_test!(v4_queries_sort_by_display_order, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let ids = make(&app, &site, &["a", "b", "c"]).await;
+    let path = format!("/badges/v4/badges/{}/move", ids[2]);
+    app.call(&site, "POST", &path, Some(json!({"position": "FIRST"})))
+        .await
+        .ok();
+    let sorted = |order: &'static str| {
+        let (app, site) = (&app, &site);
+        async move {
+            let query = json!({"query": {"sort": [{"fieldName": "displayOrder", "order": order}]}});
+            let reply = app.call(site, "POST", "/badges/v4/badges/query", Some(query)).await;
+            titles(reply.ok())
+        }
+    };
+    assert_eq!(sorted("ASC").await, ["c", "a", "b"]);
+    assert_eq!(sorted("DESC").await, ["b", "a", "c"]);
+    // Without a sort, badges come newest first, as the SDK documents.
+    let reply = app
+        .call(&site, "POST", "/badges/v4/badges/query", Some(json!({"query": {}})))
+        .await;
+    assert_eq!(titles(reply.ok()), ["c", "b", "a"]);
+});

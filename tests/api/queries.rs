@@ -181,10 +181,7 @@ backend_test!(bad_queries_are_refused, |backend| async move {
         ),
         (json!({"filter": {"$where": "1"}}), "query.filter.$where"),
         (json!({"filter": "{{"}), "query.filter"),
-        (
-            json!({"sort": [{"fieldName": "displayOrder"}]}),
-            "query.sort[0].fieldName",
-        ),
+        (json!({"filter": {"displayOrder": 1}}), "query.filter.displayOrder"),
         (
             json!({"filter": {"permissionsEnabled": {"$startsWith": "t"}}}),
             "query.filter.permissionsEnabled.$startsWith",

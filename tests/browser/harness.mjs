@@ -94,10 +94,10 @@ export async function createBadges(client, titles) {
   return made;
 }
 
-/** Display order as the API reports it (the older API's list follows display order). */
+/** Display order as V4 `queryBadges` reports it, sorted by display order. */
 export async function apiOrder(client) {
-  const res = await client.badges.listBadges({ paging: { limit: 100, offset: 0 } });
-  return res.badges.map((b) => b.title);
+  const res = await client.badgesV2.queryBadges().ascending('displayOrder').limit(100).find();
+  return res.items.map((b) => b.title);
 }
 
 /** Titles in the admin list, top to bottom. */
