@@ -152,7 +152,9 @@ impl IntoResponse for ApiError {
         }
         let mut response = (self.status, Json(self.body())).into_response();
         if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds.get()));
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds.get()));
         }
         response
     }

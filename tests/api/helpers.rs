@@ -98,6 +98,33 @@ impl TestApp {
         }
     }
 
+    /// The app with these request limits and per-site rates.
+    pub async fn with_edge(backend: Backend, edge: insignia::api::Edge) -> TestApp {
+        let db = TestDb::new(backend).await.expect("database for this backend");
+        Self::over(db, edge).await
+    }
+
+    /// The app over a database opened by the test.
+    pub async fn over(db: TestDb, edge: insignia::api::Edge) -> TestApp {
+        let state = AppState::new(db.store.clone())
+            .await
+            .expect("app state")
+            .with_edge(edge);
+        TestApp {
+            router: router(state),
+            db,
+        }
+    }
+
+    /// Serves the router on a free local port, as `insignia serve` does.
+    pub async fn serve(&self, limits: insignia::server::ConnectionLimits) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = self.router.clone();
+        tokio::spawn(insignia::server::serve(listener, app, limits, std::future::pending()));
+        addr
+    }
+
     /// Adds `count` protected pages (`/filler/1`, …) to a site straight
     /// through SQL, as a large site's data would already be there.
     pub async fn fill_pages(&self, site: &str, count: i64) {

@@ -9,6 +9,7 @@ mod access_props;
 mod admin;
 mod assignments;
 mod badges;
+mod edge;
 mod errors;
 mod helpers;
 mod legacy;
