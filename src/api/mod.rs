@@ -10,6 +10,7 @@ pub mod limits;
 pub mod metrics;
 mod projection;
 pub mod rate;
+pub mod routes;
 pub mod v3;
 pub mod v4;
 pub(crate) mod wire;
@@ -108,13 +109,9 @@ pub fn router(state: AppState) -> Router {
         0 => Semaphore::MAX_PERMITS,
         n => n,
     }));
-    Router::new()
-        .merge(v4::badges::routes())
-        .merge(v4::assignments::routes())
-        .merge(v3::routes())
-        .merge(insignia::routes())
-        .merge(crate::web::routes())
-        .fallback(not_found)
+    let (api, _) = routes::api().into_parts();
+    let [healthz, readyz, metrics_path] = routes::PROBES;
+    api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         // Inside the shedding: a shed request never waits for its body.
@@ -125,9 +122,9 @@ pub fn router(state: AppState) -> Router {
             limits::shed(slots.clone(), request, next)
         }))
         // Probes and metrics answer while the API is saturated.
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
+        .route(healthz, get(health::healthz))
+        .route(readyz, get(health::readyz))
+        .route(metrics_path, get(metrics::render))
         .layer(middleware::from_fn(metrics::track))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {

@@ -8,6 +8,7 @@ mod access;
 mod access_props;
 mod admin;
 mod assignments;
+mod auth_matrix;
 mod badges;
 mod edge;
 mod errors;
