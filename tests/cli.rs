@@ -220,7 +220,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
         .unwrap()
         .success());
     std::thread::sleep(Duration::from_millis(300));
-    stream.write_all(body[10..].as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut answer = String::new();
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let _ = stream.read_to_string(&mut answer);
