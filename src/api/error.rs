@@ -142,7 +142,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        // Shedding and deadlines (503/504 without a cause) are the edge doing
+        // its job; under overload a line each would flood the log, and the
+        // metrics count them by status.
+        let failed = self.status == StatusCode::INTERNAL_SERVER_ERROR || self.cause.is_some();
+        if self.status.is_server_error() && failed {
             match &self.cause {
                 Some(cause) => tracing::error!(code = self.code, error = %describe(cause), "request failed"),
                 None => tracing::error!(code = self.code, message = %self.message, "request failed"),

@@ -33,9 +33,10 @@ fn sqlx_unavailable(e: &sqlx::Error) -> bool {
 /// exceptions (class 08), insufficient resources (53), operator
 /// intervention such as a shutdown or a cancelled statement (57), and
 /// `lock_not_available` (55P03) from `lock_timeout`.
+/// A SQLSTATE has five characters; SQLite's codes have at most four digits.
 fn unavailable_code(code: &str) -> bool {
-    if let Ok(n) = code.parse::<i64>() {
-        return matches!(n & 0xff, 5 | 6);
+    if code.len() < 5 {
+        return code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
     }
     code.starts_with("08") || code.starts_with("53") || code.starts_with("57") || code == "55P03"
 }
