@@ -380,3 +380,24 @@ backend_test!(metrics_parse_and_move_with_traffic, |backend| async move {
     assert!(after.contains("insignia_http_request_duration_seconds_bucket"));
     assert!(after.contains("insignia_db_pool_connections{"));
 });
+
+backend_test!(extended_fields_have_a_size_cap, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let badge = app.create_badge(&site, json!({"title": "Gold"})).await;
+    let assignment = |size: usize| {
+        Some(json!({"badgeAssignment": {
+            "badgeId": badge["id"],
+            "memberId": uuid::Uuid::new_v4(),
+            "extendedFields": {"note": "x".repeat(size)},
+        }}))
+    };
+    let refused = app
+        .call(&site, "POST", "/badges/v4/badge-assignments", assignment(9_000))
+        .await;
+    refused.expect(400, "INVALID_ARGUMENT");
+    assert!(refused.violated_fields().iter().any(|f| f.ends_with("extendedFields")));
+    app.call(&site, "POST", "/badges/v4/badge-assignments", assignment(1_000))
+        .await
+        .ok();
+});
