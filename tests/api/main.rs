@@ -10,6 +10,7 @@ mod admin;
 mod assignments;
 mod auth_matrix;
 mod badges;
+mod body_fuzz;
 mod edge;
 mod errors;
 mod helpers;
