@@ -119,6 +119,15 @@ backend_test!(
         let app = TestApp::new(backend).await;
         let addr = app.serve(short_connections(4)).await;
         let mut idle = Vec::new();
+        // A kept-alive connection that goes quiet after one request is idle too.
+        let mut kept = TcpStream::connect(addr).await.unwrap();
+        kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut head = [0u8; 12];
+        kept.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        idle.push(kept);
         for _ in 0..8 {
             idle.push(TcpStream::connect(addr).await.unwrap());
         }
