@@ -91,6 +91,8 @@ impl SqlStore {
             }
             Self::update_job(&mut tx, site_pk, &job).await?;
             tx.commit().await?;
+            metrics::counter!(JOB_ROWS_METRIC, "kind" => "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS")
+                .increment(found.len() as u64);
             match updated.last() {
                 Some(last) if !finished => after = Some(last.id.to_bytes()),
                 _ => break,
@@ -99,6 +101,9 @@ impl SqlStore {
         Ok(job)
     }
 }
+
+/// Rows done by background-style jobs, counted as each batch commits (job progress).
+pub const JOB_ROWS_METRIC: &str = "insignia_job_rows_total";
 
 /// Rows re-tagged per transaction by `update-tags-by-filter`.
 pub(in crate::store) const RETAG_BATCH: usize = 500;
