@@ -410,3 +410,16 @@ backend_test!(extended_fields_have_a_size_cap, |backend| async move {
         .await
         .ok();
 });
+
+backend_test!(a_site_has_at_most_ten_thousand_badges, |backend| async move {
+    let app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    app.fill_badges(&site.id, 9_999).await;
+    app.create_badge(&site, json!({"title": "Last"})).await;
+    let body = json!({"badge": {"title": "One more", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}});
+    let refused = app.call(&site, "POST", "/badges/v4/badges", Some(body)).await;
+    refused.expect(400, "BADGE_LIMIT_REACHED");
+    // Site-wide answers stay within the cap.
+    let counts = app.call(&site, "GET", "/members/v3/badges/members/count", None).await;
+    assert_eq!(counts.ok()["badgeMemberCounts"].as_array().unwrap().len(), 10_000);
+});

@@ -125,6 +125,36 @@ impl TestApp {
         addr
     }
 
+    /// Adds `count` badges (`Filler 1`, …) to a site straight through SQL.
+    pub async fn fill_badges(&self, site: &str, count: i64) {
+        use sqlx::Executor;
+        let site = SiteId::parse("site", site).unwrap().to_bytes();
+        let columns = "site_id, id, revision, title, description, background_color, text_color, icon, \
+                       permissions_enabled, slug, display_order, member_count, created_at, updated_at, \
+                       title_folded, slug_folded, description_folded";
+        let values = "$1, {id}, 1, 'Filler ' || i, '', '#796EFF', '#FFFFFF', NULL, 0, 'filler-' || i, i, 0, 0, 0, \
+                      'filler ' || i, 'filler-' || i, ''";
+        let sql = match &self.db.schema {
+            Some(schema) => format!(
+                "INSERT INTO {schema}.badges ({columns}) SELECT {} FROM generate_series(1, $2) AS i",
+                values.replace("{id}", "decode(md5(random()::text || i::text), 'hex')")
+            ),
+            None => format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+                 INSERT INTO badges ({columns}) SELECT {} FROM n",
+                values.replace("{id}", "randomblob(16)")
+            ),
+        };
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.db.url)
+            .await
+            .unwrap();
+        pool.execute(sqlx::query(&sql).bind(site).bind(count)).await.unwrap();
+        pool.close().await;
+    }
+
     /// Adds `count` protected pages (`/filler/1`, …) to a site straight
     /// through SQL, as a large site's data would already be there.
     pub async fn fill_pages(&self, site: &str, count: i64) {
