@@ -25,11 +25,13 @@ pub struct RateSettings {
     pub burst: u32,
 }
 
+/// No limit by default: an instance that serves one site (the common case)
+/// would only be slowed by one; an instance shared by sites sets a rate.
 impl Default for RateSettings {
     fn default() -> Self {
         Self {
-            per_second: 2_000,
-            burst: 4_000,
+            per_second: 0,
+            burst: 0,
         }
     }
 }

@@ -33,11 +33,13 @@ pub struct EdgeArgs {
     /// At shutdown, how long requests in flight may take to finish, in milliseconds.
     #[arg(long, env = "INSIGNIA_DRAIN_TIMEOUT_MS", default_value_t = 10_000)]
     pub drain_timeout_ms: u64,
-    /// Requests per second one site may make (429 above; 0: no limit).
-    #[arg(long, env = "INSIGNIA_SITE_RATE", default_value_t = 2_000)]
+    /// Requests per second one site may make (429 above; 0: no limit). Set
+    /// it when several sites share an instance, so that one cannot starve
+    /// the others.
+    #[arg(long, env = "INSIGNIA_SITE_RATE", default_value_t = 0)]
     pub site_rate: u32,
-    /// Requests one site may make in a burst above its rate.
-    #[arg(long, env = "INSIGNIA_SITE_BURST", default_value_t = 4_000)]
+    /// Requests one site may make at once after a quiet spell (at least the rate).
+    #[arg(long, env = "INSIGNIA_SITE_BURST", default_value_t = 0)]
     pub site_burst: u32,
     /// How long `/readyz` waits for the database, in milliseconds.
     #[arg(long, env = "INSIGNIA_READY_TIMEOUT_MS", default_value_t = 2_000)]
