@@ -230,6 +230,8 @@ fn serve(db_url: &str) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_insignia"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database", db_url])
         .env("INSIGNIA_LOG", "warn,insignia=info")
+        // The traffic comes from one site: no per-site rate.
+        .env("INSIGNIA_SITE_RATE", "0")
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -3,6 +3,9 @@
 
 use clap::{Args, Parser, Subcommand};
 
+mod edge;
+pub use edge::EdgeArgs;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://insignia.db";
 
 #[derive(Debug, Parser)]
@@ -48,6 +51,18 @@ pub struct DatabaseArgs {
     /// PostgreSQL schema to keep Insignia's tables in (default: the connection's own).
     #[arg(long, env = "INSIGNIA_DATABASE_SCHEMA")]
     pub schema: Option<String>,
+    /// Longest wait for the database, in milliseconds: for a pooled
+    /// connection, for a lock (SQLite's busy timeout, PostgreSQL's
+    /// `lock_timeout`); past it the request is answered 503.
+    #[arg(long, env = "INSIGNIA_DATABASE_WAIT_MS", default_value_t = 2_000)]
+    pub wait_ms: u64,
+    /// SQLite: memory-mapped reads, in MiB, shared out among the connections
+    /// (the most of the file that the process maps).
+    #[arg(long, env = "INSIGNIA_SQLITE_MMAP_MB", default_value_t = 1024)]
+    pub sqlite_mmap_mb: u64,
+    /// SQLite: page cache per connection, in KiB.
+    #[arg(long, env = "INSIGNIA_SQLITE_CACHE_KB", default_value_t = 2048)]
+    pub sqlite_cache_kb: u64,
 }
 
 impl DatabaseArgs {
@@ -57,6 +72,9 @@ impl DatabaseArgs {
             max_connections: self.pool_size,
             statement_timeout_ms: self.statement_timeout_ms,
             schema: self.schema.clone(),
+            wait: std::time::Duration::from_millis(self.wait_ms),
+            sqlite_mmap_bytes: self.sqlite_mmap_mb << 20,
+            sqlite_cache_kib: self.sqlite_cache_kb,
         }
     }
 }
@@ -82,6 +100,8 @@ pub struct ServeArgs {
     /// up every request).
     #[arg(long, env = "INSIGNIA_KEY_CACHE_SECONDS", default_value_t = 5)]
     pub key_cache_seconds: u64,
+    #[command(flatten)]
+    pub edge: EdgeArgs,
 }
 
 impl ServeArgs {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod domain;
 pub mod query;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod web;

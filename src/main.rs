@@ -50,17 +50,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let session_ttl = std::time::Duration::from_secs(u64::from(args.admin_session_hours) * 3600);
     let state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
         .await?
-        .with_admin_session_ttl(session_ttl);
+        .with_admin_session_ttl(session_ttl)
+        .with_edge(args.edge.edge());
     tracing::info!(%addr, "insignia listening on http://{addr}");
-    axum::serve(listener, insignia::api::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let app = insignia::api::router(state);
+    insignia::server::serve(listener, app, args.edge.connection_limits(), shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM; requests in flight are finished first.
+/// Resolves on SIGINT or SIGTERM; requests in flight are finished first,
+/// within the drain timeout.
 async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;

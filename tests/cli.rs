@@ -167,3 +167,65 @@ fn a_database_password_is_never_echoed() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("mysql://alice:***@127.0.0.1:1/db"), "{stderr}");
 }
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("drain.db").display());
+    let site = "6a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
+    let key = insignia(&[
+        "keys",
+        "create",
+        "--site",
+        site,
+        "--scope",
+        "SCOPE.DC-MEMBERS.MANAGE-BADGES",
+        "--database",
+        &db,
+    ]);
+    assert!(key.status.success());
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_insignia"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server log").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let body = r##"{"badge": {"title": "Drained", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}}"##;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /badges/v4/badges HTTP/1.1\r\nHost: x\r\nAuthorization: {key}\r\nwix-site-id: {site}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    // SIGTERM while the request's body is on its way: the server stops
+    // accepting, but answers the request before it exits.
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut answer = String::new();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("Drained"), "{answer}");
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}

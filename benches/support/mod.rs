@@ -6,8 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use insignia::api::{router, AppState};
+use insignia::api::limits::RequestLimits;
+use insignia::api::rate::RateSettings;
+use insignia::api::{router, AppState, Edge};
 use insignia::domain::{generate_api_key, SiteId, Timestamp};
+use insignia::server::ConnectionLimits;
 use insignia::store::{connect, ApiKeyRecord, ConnectOptions, SqlStore, Store};
 use sqlx::Executor;
 
@@ -94,10 +97,23 @@ impl BenchDb {
 
     /// The real router on a free local port: its base URL, and the task serving it.
     pub async fn serve(&self) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
-        let state = AppState::new(self.store.clone()).await.expect("app state");
+        // The load of one benchmark comes from one site: no per-site rate.
+        let unlimited = RateSettings {
+            per_second: 0,
+            burst: 0,
+        };
+        let state = AppState::new(self.store.clone())
+            .await
+            .expect("app state")
+            .with_edge(Edge::new(RequestLimits::default(), unlimited));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let serving = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let serving = tokio::spawn(insignia::server::serve(
+            listener,
+            router(state),
+            ConnectionLimits::default(),
+            std::future::pending(),
+        ));
         (base, serving)
     }
 }

@@ -23,6 +23,7 @@ impl FromRequestParts<AppState> for Caller {
             _ => raw,
         };
         let caller = state.services.auth().authenticate(secret).await?;
+        state.edge.rates.check(caller.site)?;
         // Without `wix-site-id` the key's own site is used.
         if let Some(site) = header("wix-site-id").filter(|v| !v.is_empty()) {
             caller.check_site(SiteId::parse("wix-site-id", site)?)?;

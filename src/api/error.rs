@@ -9,7 +9,10 @@
 //! A failure of the server is logged here, once, with its cause chain, as it
 //! becomes a response; nothing below the API layer logs it.
 
-use axum::http::StatusCode;
+use std::num::NonZeroU32;
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -19,6 +22,7 @@ use crate::domain::FieldViolation;
 use crate::query::QueryError;
 use crate::service::auth::AuthError;
 use crate::service::ServiceError;
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -29,6 +33,8 @@ pub struct ApiError {
     pub violations: Vec<FieldViolation>,
     /// Why the server failed: logged, never sent.
     pub cause: Option<anyhow::Error>,
+    /// Seconds after which a retry may succeed (`Retry-After`).
+    pub retry_after: Option<NonZeroU32>,
 }
 
 impl ApiError {
@@ -40,6 +46,7 @@ impl ApiError {
             data: json!({}),
             violations: Vec::new(),
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -83,6 +90,27 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
 
+    /// 503: the database cannot be reached or did not answer within its
+    /// wait; nothing was changed, and the same call may succeed shortly.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).with_retry_after(1)
+    }
+
+    /// Asks the client to wait this many seconds before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = NonZeroU32::new(u32::try_from(seconds).unwrap_or(u32::MAX).max(1));
+        self
+    }
+
+    /// A store failure: 503 when the database is away or busy, else 500.
+    pub fn from_store(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            Self::unavailable("the database is unavailable; try again shortly").with_cause(e)
+        } else {
+            Self::internal().with_cause(e)
+        }
+    }
+
     pub fn internal() -> Self {
         // Clients only learn that it happened; `with_cause` keeps why, for the log.
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
@@ -114,7 +142,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        // Shedding and deadlines (503/504 without a cause) are the edge doing
+        // its job; under overload a line each would flood the log, and the
+        // metrics count them by status.
+        let failed = self.status == StatusCode::INTERNAL_SERVER_ERROR || self.cause.is_some();
+        if self.status.is_server_error() && failed {
             match &self.cause {
                 Some(cause) => tracing::error!(code = self.code, error = %describe(cause), "request failed"),
                 None => tracing::error!(code = self.code, message = %self.message, "request failed"),
@@ -122,7 +154,13 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(status = self.status.as_u16(), code = self.code, message = %self.message, "request refused");
         }
-        (self.status, Json(self.body())).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds.get()));
+        }
+        response
     }
 }
 
@@ -157,7 +195,7 @@ impl From<ServiceError> for ApiError {
                 item.code,
                 item.description,
             ),
-            ServiceError::Store(store) => Self::internal().with_cause(store),
+            ServiceError::Store(store) => Self::from_store(store),
         }
     }
 }
@@ -167,7 +205,7 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::Malformed | AuthError::Unknown => Self::unauthenticated(e.to_string()),
             AuthError::WrongSite | AuthError::MissingScope(_) => Self::forbidden(e.to_string()),
-            AuthError::Store(_) => Self::internal().with_cause(e),
+            AuthError::Store(store) => Self::from_store(store),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `/healthz` (the process answers) and `/readyz` (it can serve requests).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -14,8 +13,12 @@ pub(super) async fn healthz() -> Json<Value> {
 
 /// Ready when the database answers.
 pub(super) async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    state.services.health().ready().await.map_err(|e| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "database unavailable").with_cause(e)
-    })?;
+    let deadline = state.edge.ready_timeout;
+    state
+        .services
+        .health()
+        .ready(deadline)
+        .await
+        .map_err(|e| ApiError::unavailable("database unavailable").with_cause(e))?;
     Ok(Json(json!({ "status": "ready" })))
 }

@@ -6,7 +6,11 @@ pub mod error;
 mod health;
 pub mod insignia;
 pub mod json;
+pub mod limits;
+pub mod metrics;
 mod projection;
+pub mod rate;
+pub mod routes;
 pub mod v3;
 pub mod v4;
 pub(crate) mod wire;
@@ -18,14 +22,18 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
+use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use tokio::sync::Semaphore;
+
 use crate::service::{CacheSettings, Services};
 use crate::store::{Store, StoreResult};
 use error::ApiError;
+use limits::RequestLimits;
+use rate::{RateSettings, SiteRates};
 
 /// The response header carrying each request's id (the SDK reads it into errors).
 pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
@@ -34,6 +42,32 @@ pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// The limits of the edge and the per-site rates.
+    pub edge: Arc<Edge>,
+}
+
+/// Limits applied around the handlers (see `limits` and `rate`).
+pub struct Edge {
+    pub limits: RequestLimits,
+    pub rates: SiteRates,
+    /// How long `/readyz` waits for the database.
+    pub ready_timeout: Duration,
+}
+
+impl Default for Edge {
+    fn default() -> Self {
+        Self::new(RequestLimits::default(), RateSettings::default())
+    }
+}
+
+impl Edge {
+    pub fn new(limits: RequestLimits, rates: RateSettings) -> Self {
+        Self {
+            limits,
+            rates: SiteRates::new(rates),
+            ready_timeout: Duration::from_secs(2),
+        }
+    }
 }
 
 impl AppState {
@@ -41,6 +75,7 @@ impl AppState {
     pub async fn new(store: Arc<dyn Store>) -> StoreResult<Self> {
         Ok(Self {
             services: Services::new(store).await?,
+            edge: Arc::default(),
         })
     }
 
@@ -48,7 +83,14 @@ impl AppState {
     pub async fn with_caches(store: Arc<dyn Store>, caches: CacheSettings) -> StoreResult<Self> {
         Ok(Self {
             services: Services::with_caches(store, caches).await?,
+            edge: Arc::default(),
         })
+    }
+
+    /// Request limits and per-site rates other than the defaults.
+    pub fn with_edge(mut self, edge: Edge) -> Self {
+        self.edge = Arc::new(edge);
+        self
     }
 
     /// How long an admin page sign-in lasts.
@@ -61,17 +103,29 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    Router::new()
-        .merge(v4::badges::routes())
-        .merge(v4::assignments::routes())
-        .merge(v3::routes())
-        .merge(insignia::routes())
-        .merge(crate::web::routes())
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .fallback(not_found)
+    metrics::install();
+    let request_limits = state.edge.limits;
+    let slots = Arc::new(Semaphore::new(match request_limits.max_in_flight {
+        0 => Semaphore::MAX_PERMITS,
+        n => n,
+    }));
+    let (api, _) = routes::api().into_parts();
+    let [healthz, readyz, metrics_path] = routes::PROBES;
+    api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        // Inside the shedding: a shed request never waits for its body.
+        .layer(middleware::from_fn(move |request, next| {
+            limits::deadline(request_limits, request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            limits::shed(slots.clone(), request, next)
+        }))
+        // Probes and metrics answer while the API is saturated.
+        .route(healthz, get(health::healthz))
+        .route(readyz, get(health::readyz))
+        .route(metrics_path, get(metrics::render))
+        .layer(middleware::from_fn(metrics::track))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             ApiError::internal()

@@ -1,5 +1,9 @@
 use super::{BadgeId, Color, FieldViolation, Image, SiteId, Slug, Timestamp};
 
+/// The most badges one site may have: the answers that cover every badge of
+/// a site (reordering, member counts, the older API's list) stay within it.
+pub const MAX_BADGES_PER_SITE: i64 = 10_000;
+
 /// A badge title: 1–50 characters (Unicode scalar values), not only spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadgeTitle(String);

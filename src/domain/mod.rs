@@ -17,7 +17,7 @@ mod token;
 
 pub use api_key::{generate_api_key, hash_api_key, is_well_formed_api_key, GeneratedKey};
 pub use assignment::{AssignmentRefusal, BadgeAssignment, Job, NewAssignment, TagIds, Tags};
-pub use badge::{Badge, BadgeDescription, BadgePatch, BadgeTitle, NewBadge};
+pub use badge::{Badge, BadgeDescription, BadgePatch, BadgeTitle, NewBadge, MAX_BADGES_PER_SITE};
 pub use color::Color;
 pub use fold::{fold_case, unfolded_bounds};
 pub use ids::{parse_guid, AssignmentId, BadgeId, JobId, MemberId, PageId, SiteId};

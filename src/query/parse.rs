@@ -7,9 +7,17 @@ use crate::domain::{parse_guid, Timestamp};
 
 /// How deep `$and`/`$or`/`$not` may nest, and how many conditions a filter may hold:
 /// enough for any real query, small enough that no filter can exhaust the server.
+/// Every object counts as a condition, empty ones (`{"$or": [{}, {}, …]}`)
+/// too: each becomes a term of the SQL expression, and SQLite refuses an
+/// expression tree deeper than 1,000.
 const MAX_DEPTH: usize = 12;
-const MAX_CONDITIONS: usize = 200;
+pub const MAX_CONDITIONS: usize = 200;
 const MAX_LIST_LEN: usize = 1000;
+/// The values one filter may bind, over all its lists and conditions. A
+/// condition binds at most 4 parameters and a list value 1, so a filter
+/// binds at most 4 × 200 + 2,000 parameters: far below SQLite's 32,766 and
+/// PostgreSQL's 65,535, and cheap enough to plan and run.
+pub const MAX_FILTER_VALUES: usize = 2000;
 const MAX_SORT_KEYS: usize = 8;
 /// The largest `paging.offset` accepted.
 pub const MAX_OFFSET: u64 = 1_000_000_000;
@@ -242,34 +250,41 @@ fn as_object<'a>(v: &'a Json, at: &str) -> Result<&'a Map<String, Json>, QueryEr
 
 /// Parses and checks a filter object. `null` and `{}` match everything.
 pub fn parse_filter(entity: &'static Entity, raw: &Json, at: &str) -> Result<Filter, QueryError> {
-    let mut budget = MAX_CONDITIONS;
+    let mut parser = FilterParser {
+        entity,
+        budget: MAX_CONDITIONS,
+        values: MAX_FILTER_VALUES,
+    };
     let filter = match raw {
         Json::Null => return Ok(Filter::All),
         // Some clients send the filter as a JSON string.
         Json::String(text) => {
             let parsed: Json =
                 serde_json::from_str(text).map_err(|_| QueryError::new(at, "must be a filter object"))?;
-            FilterParser {
-                entity,
-                budget: &mut budget,
-            }
-            .object(&parsed, at, 0)?
+            parser.object(&parsed, at, 0)?
         }
-        _ => FilterParser {
-            entity,
-            budget: &mut budget,
-        }
-        .object(raw, at, 0)?,
+        _ => parser.object(raw, at, 0)?,
     };
     Ok(filter)
 }
 
-struct FilterParser<'b> {
+struct FilterParser {
     entity: &'static Entity,
-    budget: &'b mut usize,
+    /// Conditions (objects and operators) still allowed.
+    budget: usize,
+    /// List values still allowed.
+    values: usize,
 }
 
-impl FilterParser<'_> {
+impl FilterParser {
+    fn spend_condition(&mut self, at: &str) -> Result<(), QueryError> {
+        self.budget = self
+            .budget
+            .checked_sub(1)
+            .ok_or_else(|| QueryError::new(at, format!("filter has more than {MAX_CONDITIONS} conditions")))?;
+        Ok(())
+    }
+
     fn object(&mut self, raw: &Json, at: &str, depth: usize) -> Result<Filter, QueryError> {
         if depth > MAX_DEPTH {
             return Err(QueryError::new(
@@ -278,6 +293,12 @@ impl FilterParser<'_> {
             ));
         }
         let obj = as_object(raw, at)?;
+        // An object without a field condition of its own (`{}`, `{"$or": …}`)
+        // is still a term of the SQL expression, so it counts as one; the
+        // top-level object is the query itself.
+        if depth > 0 && obj.keys().all(|k| k.starts_with('$')) {
+            self.spend_condition(at)?;
+        }
         let mut parts = Vec::with_capacity(obj.len());
         for (key, value) in obj {
             let part = match key.as_str() {
@@ -333,10 +354,15 @@ impl FilterParser<'_> {
         for (op_name, value) in &operators {
             let op = Op::parse(op_name)
                 .ok_or_else(|| QueryError::new(format!("{at}.{op_name}"), format!("unknown operator `{op_name}`")))?;
-            *self.budget = self
-                .budget
-                .checked_sub(1)
-                .ok_or_else(|| QueryError::new(at, format!("filter has more than {MAX_CONDITIONS} conditions")))?;
+            self.spend_condition(at)?;
+            if let Some(items) = value.as_array() {
+                self.values = self.values.checked_sub(items.len()).ok_or_else(|| {
+                    QueryError::new(
+                        format!("{at}.{op_name}"),
+                        format!("filter has more than {MAX_FILTER_VALUES} values in its lists"),
+                    )
+                })?;
+            }
             let value = typed_value(field, op, value).map_err(|m| QueryError::new(format!("{at}.{op_name}"), m))?;
             parts.push(Filter::Compare {
                 field,

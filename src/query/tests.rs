@@ -304,6 +304,30 @@ fn a_filter_holds_at_most_two_hundred_conditions() {
 }
 
 #[test]
+fn empty_sub_filters_count_as_conditions() {
+    let empties = |n: usize| vec![json!({}); n];
+    filter(json!({"$or": empties(200)}));
+    let e = refused(json!({"$or": empties(999)}));
+    assert_eq!(e.message, "filter has more than 200 conditions");
+    assert_eq!(e.field, "query.filter.$or[200]");
+    let nots: Vec<Json> = (0..201).map(|_| json!({"$not": {"title": "a"}})).collect();
+    assert!(refused(json!({"$and": nots})).message.contains("200 conditions"));
+}
+
+#[test]
+fn a_filter_binds_at_most_two_thousand_list_values() {
+    let values = |n: usize| (0..n).map(|i| format!("t{i}")).collect::<Vec<_>>();
+    filter(json!({"$or": [{"title": {"$in": values(1000)}}, {"slug": {"$in": values(1000)}}]}));
+    let e = refused(json!({"$or": [
+        {"title": {"$in": values(1000)}},
+        {"slug": {"$in": values(1000)}},
+        {"title": {"$nin": ["x"]}},
+    ]}));
+    assert_eq!(e.message, "filter has more than 2000 values in its lists");
+    assert_eq!(e.field, "query.filter.$or[2].title.$nin");
+}
+
+#[test]
 fn lists_hold_at_most_a_thousand_values() {
     let values = |n: usize| (0..n).map(|i| format!("t{i}")).collect::<Vec<_>>();
     filter(json!({"title": {"$in": values(1000)}}));

@@ -6,6 +6,7 @@ use crate::query::Query;
 use crate::store::notices::ChangeNotice;
 use crate::store::{Page, Store, StoreError};
 
+use super::assignments::ItemError;
 use super::{ServiceError, ServiceResult};
 
 fn not_found(id: BadgeId) -> ServiceError {
@@ -39,7 +40,14 @@ impl<'a> Badges<'a> {
     }
 
     pub async fn create(&self, site: SiteId, badge: NewBadge) -> ServiceResult<Badge> {
-        self.store.create_badge(site, &badge).await.map_err(ServiceError::Store)
+        self.store.create_badge(site, &badge).await.map_err(|e| match e {
+            StoreError::LimitReached(max) => ServiceError::Item(ItemError {
+                code: "BADGE_LIMIT_REACHED",
+                status: 400,
+                description: format!("a site may have at most {max} badges"),
+            }),
+            other => ServiceError::Store(other),
+        })
     }
 
     pub async fn get(&self, site: SiteId, id: BadgeId) -> ServiceResult<Badge> {

@@ -1,6 +1,8 @@
 //! Readiness: can this instance serve requests?
 
-use crate::store::{Store, StoreError};
+use std::time::Duration;
+
+use crate::store::{PoolStats, Store, StoreError};
 
 pub struct Health<'a> {
     store: &'a dyn Store,
@@ -11,8 +13,18 @@ impl<'a> Health<'a> {
         Self { store }
     }
 
-    /// Ready when the database answers.
-    pub async fn ready(&self) -> Result<(), StoreError> {
-        self.store.server_secret().await.map(drop)
+    /// Ready when the database answers a read within `deadline`. It never
+    /// writes: a writer held by a long transaction (or, on SQLite, another
+    /// process) does not make the instance unready, since reads still work.
+    pub async fn ready(&self, deadline: Duration) -> Result<(), StoreError> {
+        match tokio::time::timeout(deadline, self.store.ping()).await {
+            Ok(answer) => answer,
+            Err(_) => Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
+        }
+    }
+
+    /// The store's connection pools, for metrics.
+    pub fn pools(&self) -> Vec<PoolStats> {
+        self.store.pool_stats()
     }
 }

@@ -8,7 +8,9 @@ use super::notices::{notify, ChangeNotice};
 use super::rows::{self, BADGE_COLUMNS};
 use super::sql::is_unique_violation;
 use super::{Page, SqlStore, StoreError, StoreResult};
-use crate::domain::{fold_case, Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp};
+use crate::domain::{
+    fold_case, Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp, MAX_BADGES_PER_SITE,
+};
 use crate::query::{Dialect, Query, SqlParam, BADGES};
 
 /// How often a write is retried when a concurrent writer took the slug or
@@ -28,12 +30,16 @@ impl SqlStore {
             let mut tx = self.write.begin().await?;
             lock_site(&mut tx, site_lock).await?;
             let slug = free_slug(&mut tx, site, &base, None).await?;
-            let order: i64 =
-                sqlx::query("SELECT COALESCE(MAX(display_order), 0) + 1 AS next FROM badges WHERE site_id = $1")
-                    .bind(site.to_bytes())
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("next")?;
+            let next = sqlx::query(
+                "SELECT COALESCE(MAX(display_order), 0) + 1 AS next, COUNT(*) AS n FROM badges WHERE site_id = $1",
+            )
+            .bind(site.to_bytes())
+            .fetch_one(&mut *tx)
+            .await?;
+            if next.try_get::<i64, _>("n")? >= MAX_BADGES_PER_SITE {
+                return Err(StoreError::LimitReached(MAX_BADGES_PER_SITE));
+            }
+            let order: i64 = next.try_get("next")?;
             let now = Timestamp::now().millis();
             let sql = format!(
                 "INSERT INTO badges (site_id, id, revision, title, description, background_color, text_color, icon, \

@@ -26,6 +26,24 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Records a job's progress (inside the transaction of the batch it counts).
+    pub(super) async fn update_job(conn: &mut AnyConnection, site_pk: i64, job: &Job) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET status = $1, total = $2, succeeded = $3, failed = $4, updated_at = $5 \
+             WHERE site_pk = $6 AND id = $7",
+        )
+        .bind(job.status.as_str())
+        .bind(job.total)
+        .bind(job.succeeded)
+        .bind(job.failed)
+        .bind(job.updated_date.millis())
+        .bind(site_pk)
+        .bind(job.id.to_bytes())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     pub(super) async fn get_job_impl(&self, site: SiteId, id: JobId) -> StoreResult<Option<Job>> {
         let Some(site_pk) = self.existing_site_key(site).await? else {
             return Ok(None);

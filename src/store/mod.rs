@@ -5,6 +5,7 @@
 
 mod admin;
 mod assignments;
+mod availability;
 mod badges;
 mod connect;
 mod jobs;
@@ -57,6 +58,16 @@ pub enum StoreError {
     Config(String),
 }
 
+/// The state of one connection pool, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `read` or `write` (on PostgreSQL one pool serves both: `shared`).
+    pub pool: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// A stored API key (never the key itself, only its hash).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKeyRecord {
@@ -101,6 +112,15 @@ pub struct LoginLinkRecord {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn dialect(&self) -> Dialect;
+
+    /// One read of the database, through the readers' pool: it never writes
+    /// and never waits on the writer (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// How many connections each pool holds, and how many of them are idle.
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        Vec::new()
+    }
 
     /// A random secret shared by every instance on this database (signs cursors).
     async fn server_secret(&self) -> StoreResult<Vec<u8>>;

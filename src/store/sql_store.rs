@@ -5,7 +5,9 @@ use sqlx::{AnyPool, Row};
 use super::notices::{NoticeListener, NoticeSource};
 use super::sites::SiteKeys;
 use super::sql::{bind_all, statement};
-use super::{AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, Store, StoreError, StoreResult};
+use super::{
+    AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, PoolStats, Store, StoreError, StoreResult,
+};
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
@@ -226,6 +228,24 @@ fn sort_key(row: &AnyRow, query: &Query) -> StoreResult<Vec<Value>> {
 impl Store for SqlStore {
     fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        let stats = |pool: &'static str, p: &AnyPool| PoolStats {
+            pool,
+            open: p.size(),
+            idle: p.num_idle() as u32,
+            max: p.options().get_max_connections(),
+        };
+        match self.dialect {
+            Dialect::Sqlite => vec![stats("read", &self.read), stats("write", &self.write)],
+            Dialect::Postgres => vec![stats("shared", &self.read)],
+        }
     }
 
     async fn server_secret(&self) -> StoreResult<Vec<u8>> {

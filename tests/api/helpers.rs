@@ -98,6 +98,63 @@ impl TestApp {
         }
     }
 
+    /// The app with these request limits and per-site rates.
+    pub async fn with_edge(backend: Backend, edge: insignia::api::Edge) -> TestApp {
+        let db = TestDb::new(backend).await.expect("database for this backend");
+        Self::over(db, edge).await
+    }
+
+    /// The app over a database opened by the test.
+    pub async fn over(db: TestDb, edge: insignia::api::Edge) -> TestApp {
+        let state = AppState::new(db.store.clone())
+            .await
+            .expect("app state")
+            .with_edge(edge);
+        TestApp {
+            router: router(state),
+            db,
+        }
+    }
+
+    /// Serves the router on a free local port, as `insignia serve` does.
+    pub async fn serve(&self, limits: insignia::server::ConnectionLimits) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = self.router.clone();
+        tokio::spawn(insignia::server::serve(listener, app, limits, std::future::pending()));
+        addr
+    }
+
+    /// Adds `count` badges (`Filler 1`, …) to a site straight through SQL.
+    pub async fn fill_badges(&self, site: &str, count: i64) {
+        use sqlx::Executor;
+        let site = SiteId::parse("site", site).unwrap().to_bytes();
+        let columns = "site_id, id, revision, title, description, background_color, text_color, icon, \
+                       permissions_enabled, slug, display_order, member_count, created_at, updated_at, \
+                       title_folded, slug_folded, description_folded";
+        let values = "$1, {id}, 1, 'Filler ' || i, '', '#796EFF', '#FFFFFF', NULL, 0, 'filler-' || i, i, 0, 0, 0, \
+                      'filler ' || i, 'filler-' || i, ''";
+        let sql = match &self.db.schema {
+            Some(schema) => format!(
+                "INSERT INTO {schema}.badges ({columns}) SELECT {} FROM generate_series(1, $2) AS i",
+                values.replace("{id}", "decode(md5(random()::text || i::text), 'hex')")
+            ),
+            None => format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+                 INSERT INTO badges ({columns}) SELECT {} FROM n",
+                values.replace("{id}", "randomblob(16)")
+            ),
+        };
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.db.url)
+            .await
+            .unwrap();
+        pool.execute(sqlx::query(&sql).bind(site).bind(count)).await.unwrap();
+        pool.close().await;
+    }
+
     /// Adds `count` protected pages (`/filler/1`, …) to a site straight
     /// through SQL, as a large site's data would already be there.
     pub async fn fill_pages(&self, site: &str, count: i64) {

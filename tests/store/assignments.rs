@@ -563,3 +563,52 @@ backend_test!(concurrent_mixed_writes_keep_counts_exact, |backend| async move {
         assert_eq!(n, rows, "badge {badge}");
     }
 });
+
+backend_test!(
+    tags_by_filter_run_in_batches_and_change_each_row_once,
+    |backend| async move {
+        let (_db, store) = open(backend).await;
+        let store = store.as_ref();
+        let site = site();
+        let gold = badge(store, site, "Gold").await;
+        // More rows than one batch holds, every one matched by the filter the
+        // change itself unmatches.
+        let items: Vec<_> = (0..1_201)
+            .map(|_| {
+                let mut item = new_assignment(gold.id, member());
+                item.tags = tags(&["old"], &[]);
+                item
+            })
+            .collect();
+        for chunk in items.chunks(400) {
+            assert!(store
+                .create_assignments(site, chunk)
+                .await
+                .unwrap()
+                .iter()
+                .all(Result::is_ok));
+        }
+        let filter = parse_filter(
+            &ASSIGNMENTS,
+            &json!({"tags.tags.tagIds": {"$hasSome": ["old"]}}),
+            "filter",
+        )
+        .unwrap();
+        let job = store
+            .update_assignment_tags_by_filter(site, &filter, &tags(&["new"], &[]), &tags(&["old"], &[]))
+            .await
+            .unwrap();
+        assert_eq!((job.total, job.succeeded, job.failed), (1_201, 1_201, 0));
+        assert_eq!(job.status, "FINISHED");
+        assert_eq!(store.get_job(site, job.id).await.unwrap(), Some(job));
+        let holding = |tag: &'static str| async move {
+            let q = query(
+                &ASSIGNMENTS,
+                json!({"filter": {"tags.tags.tagIds": {"$hasSome": [tag]}}, "paging": {"limit": 1}}),
+            );
+            store.query_assignments(site, &q).await.unwrap().total
+        };
+        assert_eq!(holding("new").await, Some(1_201));
+        assert_eq!(holding("old").await, Some(0));
+    }
+);

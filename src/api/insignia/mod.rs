@@ -10,23 +10,25 @@
 mod access;
 mod pages;
 
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::Method;
 
-use crate::api::AppState;
+use crate::api::routes::Routes;
 
 pub const PREFIX: &str = "/insignia/v1";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/insignia/v1/pages", post(pages::create))
-        .route("/insignia/v1/pages/query", post(pages::query))
-        .route(
-            "/insignia/v1/pages/{id}",
-            get(pages::fetch).patch(pages::update).delete(pages::delete),
+pub fn routes() -> Routes {
+    Routes::new()
+        .manage(Method::POST, "/insignia/v1/pages", pages::create)
+        .read(Method::POST, "/insignia/v1/pages/query", pages::query)
+        .read(Method::GET, "/insignia/v1/pages/{id}", pages::fetch)
+        .manage(Method::PATCH, "/insignia/v1/pages/{id}", pages::update)
+        .manage(Method::DELETE, "/insignia/v1/pages/{id}", pages::delete)
+        .read(Method::GET, "/insignia/v1/pages/{id}/badges", pages::badges_of_page)
+        .read(Method::GET, "/insignia/v1/badges/{id}/pages", pages::pages_of_badge)
+        .read(Method::POST, "/insignia/v1/access/check", access::check)
+        .read(
+            Method::GET,
+            "/insignia/v1/members/{memberId}/pages",
+            access::member_pages,
         )
-        .route("/insignia/v1/pages/{id}/badges", get(pages::badges_of_page))
-        .route("/insignia/v1/badges/{id}/pages", get(pages::pages_of_badge))
-        .route("/insignia/v1/access/check", post(access::check))
-        .route("/insignia/v1/members/{memberId}/pages", get(access::member_pages))
 }

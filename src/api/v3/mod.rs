@@ -5,10 +5,9 @@
 mod badges;
 mod members;
 
-use axum::routing::{get, patch, post};
-use axum::Router;
+use axum::http::Method;
 
-use crate::api::AppState;
+use crate::api::routes::Routes;
 
 /// Every prefix the SDK and Wix's docs use for this API. `/_api/…` is what the
 /// SDK calls when pointed at a host other than Wix's.
@@ -19,28 +18,27 @@ const PREFIXES: [&str; 4] = [
     "/v3/badges",
 ];
 
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn routes() -> Routes {
+    let mut routes = Routes::new();
     for prefix in PREFIXES {
         // The static segments (`order`, `members`, `query`, …) win over `{id}`.
-        router = router
-            .route(prefix, post(badges::create).get(badges::list))
-            .route(&format!("{prefix}/query"), post(badges::query))
-            .route(&format!("{prefix}/count"), post(badges::count))
-            .route(&format!("{prefix}/order"), patch(badges::update_order))
-            .route(&format!("{prefix}/assign"), post(members::assign_badges))
-            .route(&format!("{prefix}/members"), post(members::badges_per_member))
-            .route(&format!("{prefix}/members/count"), get(members::member_counts))
-            .route(
-                &format!("{prefix}/{{id}}"),
-                get(badges::fetch).patch(badges::update).delete(badges::delete),
-            )
-            .route(
-                &format!("{prefix}/{{id}}/members"),
-                post(members::assign)
-                    .get(members::members_of_badge)
-                    .delete(members::unassign),
-            );
+        let id = format!("{prefix}/{{id}}");
+        let members = format!("{id}/members");
+        routes = routes
+            .manage(Method::POST, prefix, badges::create)
+            .read(Method::GET, prefix, badges::list)
+            .read(Method::POST, &format!("{prefix}/query"), badges::query)
+            .read(Method::POST, &format!("{prefix}/count"), badges::count)
+            .manage(Method::PATCH, &format!("{prefix}/order"), badges::update_order)
+            .manage(Method::POST, &format!("{prefix}/assign"), members::assign_badges)
+            .read(Method::POST, &format!("{prefix}/members"), members::badges_per_member)
+            .read(Method::GET, &format!("{prefix}/members/count"), members::member_counts)
+            .read(Method::GET, &id, badges::fetch)
+            .manage(Method::PATCH, &id, badges::update)
+            .manage(Method::DELETE, &id, badges::delete)
+            .manage(Method::POST, &members, members::assign)
+            .read(Method::GET, &members, members::members_of_badge)
+            .manage(Method::DELETE, &members, members::unassign);
     }
-    router
+    routes
 }

@@ -1,14 +1,15 @@
 //! Badges V4 (`badgesV2` in the SDK): `/badges/v4/badges` and its aliases.
 
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::Method;
+use axum::Json;
 use serde_json::{json, Value};
 
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, Fields, JsonBody};
 use crate::api::projection::Projection;
+use crate::api::routes::Routes;
 use crate::api::wire::badge::badge_json;
 use crate::api::wire::badge_input::{self, MissingColour};
 use crate::api::wire::order::reorder_front;
@@ -27,17 +28,20 @@ const LIMITS: PageLimits = PageLimits {
     max_cursor_limit: 100,
 };
 
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn routes() -> Routes {
+    let mut routes = Routes::new();
     for prefix in PREFIXES {
-        router = router
-            .route(prefix, post(create))
-            .route(&format!("{prefix}/query"), post(query))
-            .route(&format!("{prefix}/order"), post(update_order))
-            .route(&format!("{prefix}/{{id}}"), get(fetch).patch(update).delete(delete))
-            .route(&format!("{prefix}/{{id}}/move"), post(move_badge));
+        let id = format!("{prefix}/{{id}}");
+        routes = routes
+            .manage(Method::POST, prefix, create)
+            .read(Method::POST, &format!("{prefix}/query"), query)
+            .manage(Method::POST, &format!("{prefix}/order"), update_order)
+            .read(Method::GET, &id, fetch)
+            .manage(Method::PATCH, &id, update)
+            .manage(Method::DELETE, &id, delete)
+            .manage(Method::POST, &format!("{id}/move"), move_badge);
     }
-    router
+    routes
 }
 
 /// The fields of a V4 badge, which `query.fields` may name.

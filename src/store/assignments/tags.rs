@@ -38,8 +38,13 @@ impl SqlStore {
         Ok(in_asked_order(ids, updated))
     }
 
-    /// Re-tags every assignment the filter matches, in one transaction, and
-    /// records the run as a finished job.
+    /// Re-tags every assignment the filter matches, in batches of
+    /// [`RETAG_BATCH`] in id order, each its own short transaction that also
+    /// records the job's progress: other writes of the site go between two
+    /// batches instead of waiting for the whole run (one transaction over a
+    /// million rows held SQLite's only writer for minutes), and memory holds
+    /// one batch. A run cut short leaves the job `IN_PROGRESS` with the
+    /// batches done counted; each row is changed once, whatever the filter.
     pub(in crate::store) async fn update_assignment_tags_by_filter_impl(
         &self,
         site: SiteId,
@@ -48,31 +53,60 @@ impl SqlStore {
         remove: &Tags,
     ) -> StoreResult<Job> {
         let site_pk = self.site_key(site).await?;
-        let mut tx = self.write.begin().await?;
-        let mut text = SqlText::new();
-        let site_param = text.bind(SqlParam::Int(site_pk));
-        text.push(&format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE badge_assignments.site_pk = {site_param} AND "
-        ));
-        compile_filter(self.dialect, &ASSIGNMENTS, filter, &mut text);
-        let found = statement(&text).fetch_all(&mut *tx).await?;
-        let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
         let now = Timestamp::now();
-        let job = Job {
+        let mut job = Job {
             id: JobId::generate(),
             kind: "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS".into(),
-            status: "FINISHED".into(),
-            total: found.len() as i64,
-            succeeded: updated.len() as i64,
-            failed: (found.len() - updated.len()) as i64,
+            status: "IN_PROGRESS".into(),
+            total: 0,
+            succeeded: 0,
+            failed: 0,
             created_date: now,
             updated_date: now,
         };
-        Self::insert_job(&mut tx, site_pk, &job).await?;
-        tx.commit().await?;
+        Self::insert_job(&mut *self.write.acquire().await?, site_pk, &job).await?;
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let mut tx = self.write.begin().await?;
+            let mut text = SqlText::new();
+            let site_param = text.bind(SqlParam::Int(site_pk));
+            text.push(&format!(
+                "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE badge_assignments.site_pk = {site_param} AND "
+            ));
+            if let Some(last) = after.take() {
+                let last = text.bind(SqlParam::Blob(last));
+                text.push(&format!("badge_assignments.id > {last} AND "));
+            }
+            compile_filter(self.dialect, &ASSIGNMENTS, filter, &mut text);
+            text.push(&format!(" ORDER BY badge_assignments.id LIMIT {RETAG_BATCH}"));
+            let found = statement(&text).fetch_all(&mut *tx).await?;
+            let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
+            let finished = found.len() < RETAG_BATCH;
+            job.total += found.len() as i64;
+            job.succeeded += updated.len() as i64;
+            job.failed += (found.len() - updated.len()) as i64;
+            job.updated_date = Timestamp::now();
+            if finished {
+                job.status = "FINISHED".into();
+            }
+            Self::update_job(&mut tx, site_pk, &job).await?;
+            tx.commit().await?;
+            metrics::counter!(JOB_ROWS_METRIC, "kind" => "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS")
+                .increment(found.len() as u64);
+            match updated.last() {
+                Some(last) if !finished => after = Some(last.id.to_bytes()),
+                _ => break,
+            }
+        }
         Ok(job)
     }
 }
+
+/// Rows done by background-style jobs, counted as each batch commits (job progress).
+pub const JOB_ROWS_METRIC: &str = "insignia_job_rows_total";
+
+/// Rows re-tagged per transaction by `update-tags-by-filter`.
+pub(in crate::store) const RETAG_BATCH: usize = 500;
 
 /// Applies a tag change to the given rows of the site; returns them as they are now.
 async fn retag(

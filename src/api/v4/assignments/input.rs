@@ -37,6 +37,10 @@ fn parse_tags(f: &mut Fields, name: &str) -> Option<Tags> {
     Some(tags)
 }
 
+/// The most JSON one assignment's `extendedFields` may hold: every query
+/// of assignments reads it back, so it stays small.
+pub(super) const MAX_EXTENDED_FIELDS_BYTES: usize = 8 * 1024;
+
 /// One `badgeAssignment` object of a request.
 pub(super) fn parse_new_assignment(
     obj: &Map<String, Value>,
@@ -53,6 +57,16 @@ pub(super) fn parse_new_assignment(
     });
     let tags = parse_tags(&mut f, "tags").unwrap_or_default();
     let extended_fields = f.object("extendedFields").map(|o| Value::Object(o.clone()));
+    if let Some(fields) = &extended_fields {
+        if fields.to_string().len() > MAX_EXTENDED_FIELDS_BYTES {
+            let path = f.path("extendedFields");
+            f.violations.push(FieldViolation::new(
+                path,
+                "MAX_SIZE",
+                format!("`extendedFields` holds at most {MAX_EXTENDED_FIELDS_BYTES} bytes of JSON"),
+            ));
+        }
+    }
     match (badge, member) {
         (Some(badge_id), Some(member_id)) if f.violations.is_empty() => Ok(NewAssignment {
             badge_id,

@@ -8,10 +8,9 @@ mod jobs;
 mod query;
 mod single;
 
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::Method;
 
-use crate::api::AppState;
+use crate::api::routes::Routes;
 
 const PREFIXES: [&str; 4] = [
     "/badges/v4/badge-assignments",
@@ -27,26 +26,29 @@ const BULK_PREFIXES: [&str; 4] = [
 ];
 const JOB_PREFIXES: [&str; 2] = ["/jobs/v1/jobs", "/_api/jobs/v1/jobs"];
 
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn routes() -> Routes {
+    let mut routes = Routes::new();
     for prefix in PREFIXES {
-        router = router
-            .route(prefix, post(single::create))
-            .route(&format!("{prefix}/query"), post(query::query))
-            .route(&format!("{prefix}/{{id}}"), get(single::fetch).delete(single::delete));
+        let id = format!("{prefix}/{{id}}");
+        routes = routes
+            .manage(Method::POST, prefix, single::create)
+            .read(Method::POST, &format!("{prefix}/query"), query::query)
+            .read(Method::GET, &id, single::fetch)
+            .manage(Method::DELETE, &id, single::delete);
     }
     for prefix in BULK_PREFIXES {
-        router = router
-            .route(&format!("{prefix}/create"), post(bulk::create))
-            .route(&format!("{prefix}/delete"), post(bulk::delete))
-            .route(&format!("{prefix}/bulk-update-tags"), post(bulk::update_tags))
-            .route(
+        routes = routes
+            .manage(Method::POST, &format!("{prefix}/create"), bulk::create)
+            .manage(Method::POST, &format!("{prefix}/delete"), bulk::delete)
+            .manage(Method::POST, &format!("{prefix}/bulk-update-tags"), bulk::update_tags)
+            .manage(
+                Method::POST,
                 &format!("{prefix}/update-tags-by-filter"),
-                post(jobs::update_tags_by_filter),
+                jobs::update_tags_by_filter,
             );
     }
     for prefix in JOB_PREFIXES {
-        router = router.route(&format!("{prefix}/{{id}}"), get(jobs::job));
+        routes = routes.read(Method::GET, &format!("{prefix}/{{id}}"), jobs::job);
     }
-    router
+    routes
 }
