@@ -2,10 +2,12 @@
 //! are thin: extract, call one service function, serialise.
 
 pub mod auth;
+mod cors;
 pub mod error;
 mod health;
 pub mod insignia;
 pub mod json;
+mod oauth;
 mod projection;
 pub mod v3;
 pub mod v4;
@@ -66,12 +68,14 @@ pub fn router(state: AppState) -> Router {
         .merge(v4::assignments::routes())
         .merge(v3::routes())
         .merge(insignia::routes())
+        .merge(oauth::routes())
         .merge(crate::web::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             ApiError::internal()

@@ -8,7 +8,10 @@
 //! read-only key.
 
 mod access;
+mod delegation;
+mod forward_auth;
 mod pages;
+mod sessions;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -29,4 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/insignia/v1/badges/{id}/pages", get(pages::pages_of_badge))
         .route("/insignia/v1/access/check", post(access::check))
         .route("/insignia/v1/members/{memberId}/pages", get(access::member_pages))
+        .route(
+            "/insignia/v1/badges/{id}/delegation",
+            get(delegation::fetch).put(delegation::replace),
+        )
+        .route("/insignia/v1/forward-auth", get(forward_auth::gate))
+        .route(
+            "/insignia/v1/members/{memberId}/sessions/revoke",
+            post(sessions::revoke_member),
+        )
 }

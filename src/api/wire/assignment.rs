@@ -23,3 +23,11 @@ pub fn assignment_json(a: &BadgeAssignment) -> Value {
     }
     out
 }
+
+/// As `assignment_json`, for a browser: `privateTags` are the site's own
+/// and always come back empty.
+pub fn public_assignment_json(a: &BadgeAssignment) -> Value {
+    let mut out = assignment_json(a);
+    out["tags"]["privateTags"] = tag_list_json(&TagIds::default());
+    out
+}
