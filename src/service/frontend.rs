@@ -149,6 +149,28 @@ impl<'a> FrontEnd<'a> {
         Ok(revoked)
     }
 
+    /// Revokes one of the site's active clients; another site's client is not found.
+    pub async fn revoke_site_client(&self, site: SiteId, id: &str) -> Result<(), super::ServiceError> {
+        let not_found = || super::ServiceError::NotFound {
+            entity: "client",
+            id: id.to_owned(),
+        };
+        // A client never changes site, so checking first cannot race with the revocation.
+        let found = self
+            .store
+            .find_oauth_client(id)
+            .await
+            .map_err(super::ServiceError::Store)?;
+        if !found.is_some_and(|c| c.site_id == site && c.revoked_at.is_none()) {
+            return Err(not_found());
+        }
+        if self.revoke_client(id).await.map_err(super::ServiceError::Store)? {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
     pub async fn allowed_origins(&self) -> Result<Arc<HashSet<String>>, StoreError> {
         self.origins.allowed(self.store).await
     }
