@@ -15,7 +15,7 @@
 //! its signature and the page against the cached rules and badge sets, so a
 //! warm gate reads no database.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -53,14 +53,17 @@ fn token<'a>(headers: &'a HeaderMap, cookie_name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.trim().trim_matches('"'))
 }
 
-pub async fn gate(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let uri = header(&headers, "x-forwarded-uri")
-        .or_else(|| header(&headers, "x-original-uri"))
+pub async fn gate(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    // Taken, not copied: the gate runs on every page view.
+    let (parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let uri = header(headers, "x-forwarded-uri")
+        .or_else(|| header(headers, "x-original-uri"))
         .ok_or_else(|| ApiError::bad_request("MISSING_URI", "X-Forwarded-Uri or X-Original-URI is required"))?;
     let path = uri.split(['?', '#']).next().unwrap_or(uri);
     let path = PagePath::parse("X-Forwarded-Uri", path)?;
     let services = &state.services;
-    let token = token(&headers, services.forward_auth_cookie())
+    let token = token(headers, services.forward_auth_cookie())
         .ok_or_else(|| ApiError::unauthenticated("no member token in Authorization or the cookie"))?;
     let claims = services.auth().authenticate_token(token)?;
     let access = services.access();

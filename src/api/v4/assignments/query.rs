@@ -8,7 +8,7 @@ use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::JsonBody;
 use crate::api::projection::Projection;
-use crate::api::wire::assignment::{assignment_json, public_assignment_json};
+use crate::api::wire::assignment::assignment_json_for;
 use crate::api::wire::paging::query_metadata;
 use crate::api::AppState;
 use crate::query::{parse_query, PageLimits, ASSIGNMENTS};
@@ -52,13 +52,7 @@ pub(super) async fn query(
     let items: Vec<Value> = page
         .items
         .iter()
-        .map(|a| {
-            projection.apply(if public {
-                public_assignment_json(a)
-            } else {
-                assignment_json(a)
-            })
-        })
+        .map(|a| projection.apply(assignment_json_for(a, !public)))
         .collect();
     let metadata = query_metadata(&codec, &query, items.len(), &page);
     Ok(Json(json!({ "badgeAssignments": items, "pagingMetadata": metadata })))

@@ -8,7 +8,7 @@ use super::input::parse_new_assignment;
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
-use crate::api::wire::assignment::{assignment_json, public_assignment_json};
+use crate::api::wire::assignment::assignment_json_for;
 use crate::api::AppState;
 use crate::domain::{AssignmentId, Scope};
 
@@ -33,12 +33,9 @@ pub(super) async fn create(
         return Err(ApiError::forbidden("privateTags are not writable with a member token"));
     }
     let created = state.services.assignments().create(caller.site, item).await?;
-    let created = if caller.sees_private_tags() {
-        assignment_json(&created)
-    } else {
-        public_assignment_json(&created)
-    };
-    Ok(Json(json!({ "badgeAssignment": created })))
+    Ok(Json(
+        json!({ "badgeAssignment": assignment_json_for(&created, caller.sees_private_tags()) }),
+    ))
 }
 
 fn assignment_id(raw: &str) -> Result<AssignmentId, ApiError> {
@@ -56,12 +53,9 @@ pub(super) async fn fetch(
         .assignments()
         .get(caller.site, assignment_id(&id)?)
         .await?;
-    let found = if caller.sees_private_tags() {
-        assignment_json(&found)
-    } else {
-        public_assignment_json(&found)
-    };
-    Ok(Json(json!({ "badgeAssignment": found })))
+    Ok(Json(
+        json!({ "badgeAssignment": assignment_json_for(&found, caller.sees_private_tags()) }),
+    ))
 }
 
 pub(super) async fn delete(
