@@ -8,9 +8,12 @@
 //! (release) on it, and runs wrk (2 threads, 64 connections) against the
 //! ceiling's `GET /hello` and against `POST /insignia/v1/access/check`
 //! (`benches/wrk/access_check.lua`: 100,000 distinct members, one page each),
-//! interleaved, `BENCH_RUNS` rounds of `BENCH_SECONDS` seconds. It prints
-//! req/s, the ratio to the ceiling in each round, p50/p99, and the server's
-//! resident memory (current and peak).
+//! interleaved, `BENCH_RUNS` rounds of `BENCH_SECONDS` seconds, and against
+//! the forward-auth gate `GET /insignia/v1/forward-auth` (a member token per
+//! traffic member, `benches/wrk/forward_auth.lua`; a 403 for a member the
+//! page refuses is a normal answer there). It prints req/s, the ratio to the
+//! ceiling in each round, p50/p99, and the server's resident memory
+//! (current and peak).
 //!
 //! Env: `BENCH_ASSIGNMENTS` (10,000,000), `BENCH_TRAFFIC_MEMBERS` (100,000),
 //! `BENCH_RUNS` (3), `BENCH_SECONDS` (10), `BENCH_CONNECTIONS` (64).
@@ -372,6 +375,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn smoke() {
     let db = BenchDb::open(None).await;
     let seeded = seed(&db, 2_000).await;
+    let signer = insignia::service::tokens::TokenSigner::new(db.store.token_signing_key().await.expect("signing key"));
     let url = db.url.clone();
     let (_server, base) = serve(&url);
     wait_until_up(&format!("{base}/healthz")).await;
@@ -391,11 +395,29 @@ async fn smoke() {
             .json()
             .await
             .expect("JSON");
-        if reply["results"][0]["allowed"] == true {
+        let allowed_here = reply["results"][0]["allowed"] == true;
+        if allowed_here {
             allowed += 1;
         }
+        // The forward-auth gate decides the same for the member's token.
+        let token = signer.sign(&insignia::service::tokens::AccessClaims {
+            site: seeded.site,
+            subject: insignia::service::tokens::Subject::Member(member(i % 200)),
+            client_id: "bench".into(),
+            session_id: "bench".into(),
+            issued_at: insignia::service::tokens::now_seconds(),
+            expires_at: insignia::service::tokens::now_seconds() + 600,
+        });
+        let gate = http
+            .get(format!("{base}/insignia/v1/forward-auth"))
+            .header("authorization", token)
+            .header("x-forwarded-uri", &paths[i % paths.len()])
+            .send()
+            .await
+            .expect("forward-auth");
+        assert_eq!(gate.status().as_u16(), if allowed_here { 200 } else { 403 });
     }
-    println!("access_check smoke run: 100 checks answered, {allowed} allowed");
+    println!("access_check smoke run: 100 checks answered, {allowed} allowed, forward-auth agreed");
 }
 
 #[tokio::main]
@@ -416,6 +438,7 @@ async fn main() {
     let (_ceiling, ceiling_url) = ceiling(&bench_dir);
     let db = BenchDb::open(None).await;
     let seeded = seed(&db, assignments).await;
+    let signer = insignia::service::tokens::TokenSigner::new(db.store.token_signing_key().await.expect("signing key"));
     db.store.close().await;
     let (server, base) = serve(&db.url);
     wait_until_up(&format!("{base}/healthz")).await;
@@ -427,9 +450,21 @@ async fn main() {
     let members_file = files.path().join("members");
     let paths_file = files.path().join("paths");
     let step = (assignments / BADGES_PER_MEMBER) / traffic;
+    let tokens_file = files.path().join("tokens");
     let mut out = std::fs::File::create(&members_file).expect("members file");
+    let mut tokens = std::fs::File::create(&tokens_file).expect("tokens file");
+    let now = insignia::service::tokens::now_seconds();
     for i in 0..traffic {
         writeln!(out, "{}", member(i * step)).expect("write");
+        let claims = insignia::service::tokens::AccessClaims {
+            site: seeded.site,
+            subject: insignia::service::tokens::Subject::Member(member(i * step)),
+            client_id: "bench".into(),
+            session_id: format!("bench-{i}"),
+            issued_at: now,
+            expires_at: now + 24 * 3600,
+        };
+        writeln!(tokens, "{}", signer.sign(&claims)).expect("write");
     }
     std::fs::write(&paths_file, traffic_paths().join("\n") + "\n").expect("paths file");
     let script = repo.join("benches/wrk/access_check.lua");
@@ -439,16 +474,28 @@ async fn main() {
         ("KEY", seeded.key.clone()),
         ("SITE", seeded.site.to_string()),
     ];
+    let gate_script = repo.join("benches/wrk/forward_auth.lua");
+    let gate_env = [
+        ("TOKENS", tokens_file.display().to_string()),
+        ("PATHS", paths_file.display().to_string()),
+    ];
     let check_url = base.clone();
     let hello_url = format!("{ceiling_url}/hello");
 
     // Warm-up: every traffic member's badge set is read once.
     let warm = wrk(&check_url, Some(&script), &env, 5, connections);
     eprintln!("warm-up: {:.0} req/s, p99 {:.2} ms", warm.rps, warm.p99_ms);
+    let warm = wrk(&check_url, Some(&gate_script), &gate_env, 3, connections);
+    eprintln!("forward-auth warm-up: {:.0} req/s, p99 {:.2} ms", warm.rps, warm.p99_ms);
     let after_warmup = rss_mib(pid);
 
-    println!("| round | ceiling GET /hello req/s | access check req/s | × ceiling | check p50 ms | check p99 ms | ceiling p99 ms |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| round | ceiling GET /hello req/s | access check req/s | × ceiling | check p50 ms | check p99 ms | forward-auth req/s | × ceiling | gate p50 ms | gate p99 ms | ceiling p99 ms |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut gate_ratios = Vec::new();
+    let mut gate_rps = Vec::new();
+    let mut gate_p50 = Vec::new();
+    let mut gate_p99 = Vec::new();
+    let mut gate_answers = 0;
     let mut ratios = Vec::new();
     let mut rps = Vec::new();
     let mut p50 = Vec::new();
@@ -459,11 +506,19 @@ async fn main() {
         std::thread::sleep(Duration::from_secs(1));
         let check = wrk(&check_url, Some(&script), &env, seconds, connections);
         std::thread::sleep(Duration::from_secs(1));
+        let gate = wrk(&check_url, Some(&gate_script), &gate_env, seconds, connections);
+        std::thread::sleep(Duration::from_secs(1));
         let ratio = check.rps / hello.rps;
+        let gate_ratio = gate.rps / hello.rps;
         println!(
-            "| {round} | {:.0} | {:.0} | {ratio:.2} | {:.2} | {:.2} | {:.2} |",
-            hello.rps, check.rps, check.p50_ms, check.p99_ms, hello.p99_ms
+            "| {round} | {:.0} | {:.0} | {ratio:.2} | {:.2} | {:.2} | {:.0} | {gate_ratio:.2} | {:.2} | {:.2} | {:.2} |",
+            hello.rps, check.rps, check.p50_ms, check.p99_ms, gate.rps, gate.p50_ms, gate.p99_ms, hello.p99_ms
         );
+        gate_ratios.push(gate_ratio);
+        gate_rps.push(gate.rps);
+        gate_p50.push(gate.p50_ms);
+        gate_p99.push(gate.p99_ms);
+        gate_answers += gate.non_2xx;
         ratios.push(ratio);
         rps.push(check.rps);
         p50.push(check.p50_ms);
@@ -477,6 +532,14 @@ async fn main() {
         median(ratios),
         median(p50),
         median(p99)
+    );
+    println!(
+        "forward-auth, median of {runs} rounds at {connections} connections: {:.0} req/s = {:.2} × the ceiling, p50 {:.2} ms, p99 {:.2} ms; \
+         403 answers (members the page refuses): {gate_answers}",
+        median(gate_rps),
+        median(gate_ratios),
+        median(gate_p50),
+        median(gate_p99)
     );
     println!(
         "{assignments} assignments in the database, {traffic} distinct members in the traffic; server RSS {rss:.0} MiB \

@@ -30,6 +30,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage the front-end OAuth clients of sites (for the SDK's OAuthStrategy).
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
     /// The admin page served at /admin.
     Admin {
         #[command(subcommand)]
@@ -102,6 +107,8 @@ pub struct ServeArgs {
     pub key_cache_seconds: u64,
     #[command(flatten)]
     pub edge: EdgeArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 }
 
 impl ServeArgs {
@@ -112,6 +119,10 @@ impl ServeArgs {
                 page_bytes: self.access_page_cache_mb << 20,
             },
             key_ttl: std::time::Duration::from_secs(self.key_cache_seconds),
+            tokens: crate::service::auth::TokenSettings {
+                access_token_ttl: std::time::Duration::from_secs(self.identity.access_token_seconds.max(1)),
+                leeway: std::time::Duration::from_secs(self.identity.access_token_leeway_seconds),
+            },
         }
     }
 }
@@ -154,6 +165,51 @@ pub enum KeysCommand {
         database: DatabaseArgs,
     },
     /// Revoke a key by the id `keys list` shows.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// Front-end tokens and the forward-auth gate.
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
+    /// How long a visitor or member access token lasts, in seconds (the SDK
+    /// renews it with its refresh token when it expires).
+    #[arg(long, env = "INSIGNIA_ACCESS_TOKEN_SECONDS", default_value_t = 900)]
+    pub access_token_seconds: u64,
+    /// How long past its expiry an access token is still accepted, in seconds
+    /// (clocks of browsers and servers differ).
+    #[arg(long, env = "INSIGNIA_ACCESS_TOKEN_LEEWAY_SECONDS", default_value_t = 60)]
+    pub access_token_leeway_seconds: u64,
+    /// The cookie `/insignia/v1/forward-auth` reads a member token from.
+    #[arg(long, env = "INSIGNIA_FORWARD_AUTH_COOKIE", default_value = crate::service::DEFAULT_FORWARD_AUTH_COOKIE)]
+    pub forward_auth_cookie: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Create a front-end OAuth client for a site; prints the client id, and nothing else.
+    Create {
+        /// The site (a GUID) whose badges the client's pages read.
+        #[arg(long)]
+        site: String,
+        /// A browser origin the site's pages run on, e.g. https://example.com (repeatable).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List clients: id, site, origins, created, revoked.
+    List {
+        /// Only the clients of this site.
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a client: its sessions can no longer be renewed, its origins lose CORS.
     Revoke {
         id: String,
         #[command(flatten)]

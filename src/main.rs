@@ -2,7 +2,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use insignia::config::{AdminCommand, Cli, Command, DatabaseArgs, KeysCommand, ServeArgs};
+use insignia::config::{AdminCommand, Cli, ClientsCommand, Command, DatabaseArgs, KeysCommand, ServeArgs};
 use insignia::domain::{Scope, SiteId};
 use insignia::service::api_keys::ApiKeys;
 use insignia::service::Services;
@@ -36,6 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys { command } => keys(command).await,
         Command::Admin { command } => admin(command).await,
+        Command::Clients { command } => clients(command).await,
     }
 }
 
@@ -48,10 +49,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     let session_ttl = std::time::Duration::from_secs(u64::from(args.admin_session_hours) * 3600);
-    let state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
+    let mut state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
         .await?
         .with_admin_session_ttl(session_ttl)
         .with_edge(args.edge.edge());
+    state.services = state
+        .services
+        .with_forward_auth_cookie(&args.identity.forward_auth_cookie);
     tracing::info!(%addr, "insignia listening on http://{addr}");
     let app = insignia::api::router(state);
     insignia::server::serve(listener, app, args.edge.connection_limits(), shutdown_signal()).await?;
@@ -151,6 +155,56 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
             let secret = services.admin_sessions().create_login_link(site).await?;
             store.close().await;
             println!("{}", insignia::web::login_link_url(&base_url, &secret));
+            Ok(())
+        }
+    }
+}
+
+async fn clients(command: ClientsCommand) -> anyhow::Result<()> {
+    let parse_site = |s: &str| SiteId::parse("--site", s).map_err(|v| anyhow::anyhow!(v.description));
+    match command {
+        ClientsCommand::Create {
+            site,
+            origins,
+            database,
+        } => {
+            let site = parse_site(&site)?;
+            let origins = origins
+                .iter()
+                .map(|o| insignia::service::frontend::parse_origin(o))
+                .collect::<Result<Vec<_>, _>>()?;
+            let store = open(&database).await?;
+            let services = Services::new(Arc::new(store.clone())).await?;
+            let id = services.front_end().create_client(site, &origins).await?;
+            store.close().await;
+            println!("{id}");
+            Ok(())
+        }
+        ClientsCommand::List { site, database } => {
+            let site = site.as_deref().map(parse_site).transpose()?;
+            let store = open(&database).await?;
+            for client in store.list_oauth_clients(site).await? {
+                let revoked = client.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    client.id,
+                    client.site_id,
+                    client.origins.join(","),
+                    client.created_at.to_rfc3339(),
+                    revoked
+                );
+            }
+            store.close().await;
+            Ok(())
+        }
+        ClientsCommand::Revoke { id, database } => {
+            let store = open(&database).await?;
+            let revoked = store.revoke_oauth_client(&id).await?;
+            store.close().await;
+            if !revoked {
+                anyhow::bail!("no active client with id {id}");
+            }
+            eprintln!("client {id} revoked");
             Ok(())
         }
     }

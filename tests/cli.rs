@@ -72,6 +72,60 @@ fn keys_create_list_revoke() {
 }
 
 #[test]
+fn clients_create_list_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("clients.db").display());
+    let site = uuid::Uuid::new_v4().to_string();
+
+    let created = insignia(&[
+        "clients",
+        "create",
+        "--site",
+        &site,
+        "--origin",
+        "https://Shop.Example/",
+        "--origin",
+        "http://127.0.0.1:8000",
+        "--database",
+        &db,
+    ]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "only the client id is printed: {stdout:?}");
+    let id = stdout.trim();
+    assert!(uuid::Uuid::try_parse(id).is_ok(), "{id}");
+
+    let listing = String::from_utf8(insignia(&["clients", "list", "--site", &site, "--database", &db]).stdout).unwrap();
+    assert!(
+        listing.starts_with(&format!("{id}\t{site}\thttps://shop.example,http://127.0.0.1:8000\t")),
+        "origins are kept as browsers send them: {listing}"
+    );
+    assert!(listing.trim_end().ends_with("\t-"), "{listing}");
+
+    assert!(insignia(&["clients", "revoke", id, "--database", &db]).status.success());
+    assert!(!insignia(&["clients", "revoke", id, "--database", &db]).status.success());
+    let listing = String::from_utf8(insignia(&["clients", "list", "--database", &db]).stdout).unwrap();
+    assert!(
+        !listing.trim_end().ends_with("\t-"),
+        "revocation date is listed: {listing}"
+    );
+
+    for origin in ["ftp://x", "https://shop.example/path", "shop.example"] {
+        let bad = insignia(&[
+            "clients",
+            "create",
+            "--site",
+            &site,
+            "--origin",
+            origin,
+            "--database",
+            &db,
+        ]);
+        assert!(!bad.status.success(), "{origin} is not an origin");
+    }
+}
+
+#[test]
 fn admin_login_link_prints_one_link_for_the_base_url() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("admin.db").display());

@@ -1,5 +1,6 @@
-//! Who is calling: the API key in `Authorization` and the site in
-//! `wix-site-id`, read from the request and checked by the auth service.
+//! Who is calling: the API key or front-end access token in
+//! `Authorization` and the site in `wix-site-id`, read from the request and
+//! checked by the auth service.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -22,9 +23,9 @@ impl FromRequestParts<AppState> for Caller {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
             _ => raw,
         };
-        let caller = state.services.auth().authenticate(secret).await?;
+        let caller = state.services.auth().authenticate_any(secret).await?;
         state.edge.rates.check(caller.site)?;
-        // Without `wix-site-id` the key's own site is used.
+        // Without `wix-site-id` the key's (or the token's) own site is used.
         if let Some(site) = header("wix-site-id").filter(|v| !v.is_empty()) {
             caller.check_site(SiteId::parse("wix-site-id", site)?)?;
         }

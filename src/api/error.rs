@@ -203,9 +203,32 @@ impl From<ServiceError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
-            AuthError::Malformed | AuthError::Unknown => Self::unauthenticated(e.to_string()),
-            AuthError::WrongSite | AuthError::MissingScope(_) => Self::forbidden(e.to_string()),
+            AuthError::Malformed | AuthError::Unknown | AuthError::Token(_) => Self::unauthenticated(e.to_string()),
+            AuthError::WrongSite | AuthError::MissingScope(_) | AuthError::FrontEnd | AuthError::NotAssigner => {
+                Self::forbidden(e.to_string())
+            }
             AuthError::Store(store) => Self::from_store(store),
+        }
+    }
+}
+
+impl From<crate::service::delegation::AssignRefusal> for ApiError {
+    fn from(e: crate::service::delegation::AssignRefusal) -> Self {
+        match e {
+            crate::service::delegation::AssignRefusal::Auth(a) => a.into(),
+            crate::service::delegation::AssignRefusal::Service(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::service::frontend::GrantError> for ApiError {
+    fn from(e: crate::service::frontend::GrantError) -> Self {
+        use crate::service::frontend::GrantError;
+        match e {
+            GrantError::InvalidClient => Self::bad_request("INVALID_CLIENT", e.to_string()),
+            GrantError::InvalidGrant(message) => Self::bad_request("INVALID_GRANT", message),
+            GrantError::Auth(a) => a.into(),
+            GrantError::Store(s) => Self::from_store(s),
         }
     }
 }

@@ -2,12 +2,14 @@
 //! are thin: extract, call one service function, serialise.
 
 pub mod auth;
+mod cors;
 pub mod error;
 mod health;
 pub mod insignia;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+mod oauth;
 mod projection;
 pub mod rate;
 pub mod routes;
@@ -126,6 +128,8 @@ pub fn router(state: AppState) -> Router {
         .route(readyz, get(health::readyz))
         .route(metrics_path, get(metrics::render))
         .layer(middleware::from_fn(metrics::track))
+        // Outside the limits, so shed and rate-limited answers carry CORS headers too.
+        .layer(middleware::from_fn_with_state(state.clone(), cors::cors))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
             ApiError::internal()

@@ -18,6 +18,12 @@ pub enum Access {
     Public,
     /// An API key of the site with this scope (a manage key reads too).
     Key(Scope),
+    /// A front-end (visitor or member) token from `/oauth2/token`; the
+    /// identity tests cover these routes.
+    FrontEndToken,
+    /// The token endpoint: the OAuth client id in the body names the site
+    /// (and `authorized_client` also takes an API key).
+    ClientId,
     /// A signed-in admin browser (cookie session with CSRF checks, see
     /// `web`); API keys play no part, so the API key matrix does not apply.
     AdminSession,
@@ -108,6 +114,7 @@ pub(super) fn api() -> Routes {
         .merge(super::v4::assignments::routes())
         .merge(super::v3::routes())
         .merge(super::insignia::routes())
+        .merge(super::oauth::routes())
         .merge_router("/admin", Access::AdminSession, crate::web::routes())
 }
 

@@ -84,6 +84,12 @@ impl<'a> Access<'a> {
             .collect()
     }
 
+    /// May someone holding no badge (a visitor) open this path?
+    pub async fn open_to_anyone(&self, site: SiteId, path: &PagePath) -> ServiceResult<bool> {
+        let rules = self.rules(site).await?;
+        Ok(decide(&rules, rules.deciding_page(path), &[]).allowed)
+    }
+
     /// The protected pages `member` may open, in path order: one page of
     /// `limit` from `offset`, and how many there are in all.
     pub async fn member_pages(

@@ -2,6 +2,12 @@
 //! Handlers never see how keys are stored; other kinds of credentials
 //! belong in [`Authenticator`], behind the same call.
 //!
+//! Two kinds of callers: a site's backend with an API key, and a browser
+//! with a front-end access token (a visitor or a member, see `tokens`). An
+//! access token is checked by its signature alone, with no database read;
+//! a session revoked through this instance stops at once here, and
+//! everywhere else when its access token expires (`access_token_ttl`).
+//!
 //! Known keys are kept in memory, by the hash of the key, for a few seconds
 //! ([`DEFAULT_KEY_CACHE_TTL`]), so a busy client costs one key lookup per
 //! period instead of one per request. A key revoked through this instance
@@ -10,31 +16,109 @@
 //! everywhere within that period. Unknown keys are never kept, so a new key
 //! works at once.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lru::LruCache;
+use uuid::Uuid;
 
-use crate::domain::{hash_api_key, is_well_formed_api_key, Scope, SiteId};
+use super::tokens::{now_seconds, AccessClaims, Subject, TokenError, TokenSigner, ACCESS_TOKEN_PREFIX};
+use crate::domain::{hash_api_key, is_well_formed_api_key, MemberId, Scope, SiteId};
 use crate::store::{Store, StoreError};
+
+/// Who stands behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// A site's backend, by the id of its API key (as `keys list` shows it).
+    ApiKey { key_id: String },
+    /// A browser of someone who has not signed in (an id per anonymous grant).
+    Visitor { visitor_id: Uuid, session_id: String },
+    /// A browser of a signed-in member of the site.
+    Member { member_id: MemberId, session_id: String },
+}
 
 /// An authenticated caller, acting for exactly one site.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub site: SiteId,
+    /// What an API key may do; none for a front-end token, whose rights are
+    /// the fixed ones below ([`Caller::require_read`], delegation).
     pub scopes: Vec<Scope>,
-    /// The id of the API key presented (as `keys list` shows it).
+    /// The id of the API key presented (as `keys list` shows it); empty for a front-end token.
     pub key_id: String,
+    identity: Identity,
 }
 
 impl Caller {
-    /// Refused unless one of the caller's scopes covers `needed`.
+    /// A caller with an API key.
+    pub fn with_key(site: SiteId, scopes: Vec<Scope>, key_id: String) -> Self {
+        Self {
+            site,
+            scopes,
+            identity: Identity::ApiKey { key_id: key_id.clone() },
+            key_id,
+        }
+    }
+
+    /// A caller with a front-end access token.
+    pub fn with_token(claims: &AccessClaims) -> Self {
+        let session_id = claims.session_id.clone();
+        let identity = match claims.subject {
+            Subject::Visitor(visitor_id) => Identity::Visitor { visitor_id, session_id },
+            Subject::Member(member_id) => Identity::Member { member_id, session_id },
+        };
+        Self {
+            site: claims.site,
+            scopes: Vec::new(),
+            key_id: String::new(),
+            identity,
+        }
+    }
+
+    /// Who made the request: what a change records as its author.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The member behind a member token.
+    pub fn member(&self) -> Option<MemberId> {
+        match &self.identity {
+            Identity::Member { member_id, .. } => Some(*member_id),
+            _ => None,
+        }
+    }
+
+    /// A browser (visitor or member) rather than a site's backend.
+    pub fn is_front_end(&self) -> bool {
+        !matches!(self.identity, Identity::ApiKey { .. })
+    }
+
+    /// Refused unless one of the caller's scopes covers `needed`. A
+    /// front-end token has no scopes: everything guarded this way is refused.
     pub fn require(&self, needed: Scope) -> Result<(), AuthError> {
         if self.scopes.iter().any(|s| s.covers(needed)) {
             Ok(())
+        } else if self.is_front_end() {
+            Err(AuthError::FrontEnd)
         } else {
             Err(AuthError::MissingScope(needed))
         }
+    }
+
+    /// The public reads of badges and assignments: an API key that may read,
+    /// or any visitor or member of the site.
+    pub fn require_read(&self) -> Result<(), AuthError> {
+        if self.is_front_end() {
+            Ok(())
+        } else {
+            self.require(Scope::ReadBadges)
+        }
+    }
+
+    /// Only a site's backend sees `privateTags`; browsers get them empty.
+    pub fn sees_private_tags(&self) -> bool {
+        !self.is_front_end()
     }
 
     /// A key belongs to one site: a request naming another site is refused.
@@ -59,8 +143,35 @@ pub enum AuthError {
     WrongSite,
     #[error("this API key lacks the scope {}", .0.as_str())]
     MissingScope(Scope),
+    /// A visitor or member token, for something only a site's backend may do.
+    #[error("a visitor or member token may not do this")]
+    FrontEnd,
+    /// A member without a badge that may assign the badge in question.
+    #[error("this member holds no badge that may assign this badge")]
+    NotAssigner,
+    #[error(transparent)]
+    Token(#[from] TokenError),
     #[error("API key lookup failed")]
     Store(#[source] StoreError),
+}
+
+/// How front-end access tokens are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSettings {
+    /// How long an access token lasts.
+    pub access_token_ttl: Duration,
+    /// How long past its expiry a token is still accepted: the SDK renews
+    /// only after its own clock says the token expired, with no margin.
+    pub leeway: Duration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(900),
+            leeway: Duration::from_secs(60),
+        }
+    }
 }
 
 /// How long a known key is trusted without asking the store again.
@@ -75,15 +186,72 @@ pub struct Authenticator {
     /// SHA-256 of the key -> the caller it stood for, and when that was read.
     known: Mutex<LruCache<Vec<u8>, (Caller, Instant)>>,
     ttl: Duration,
+    signer: TokenSigner,
+    tokens: TokenSettings,
+    /// Sessions revoked through this instance -> until when their access
+    /// tokens could still be presented (seconds); refused here at once.
+    revoked: Mutex<HashMap<String, i64>>,
 }
 
 impl Authenticator {
-    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
+    pub fn new(store: Arc<dyn Store>, ttl: Duration, signer: TokenSigner, tokens: TokenSettings) -> Self {
         let capacity = std::num::NonZeroUsize::new(KEY_CACHE_ENTRIES).unwrap_or(std::num::NonZeroUsize::MIN);
         Self {
             store,
             known: Mutex::new(LruCache::new(capacity)),
             ttl,
+            signer,
+            tokens,
+            revoked: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn signer(&self) -> &TokenSigner {
+        &self.signer
+    }
+
+    pub fn token_settings(&self) -> TokenSettings {
+        self.tokens
+    }
+
+    fn revoked(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.revoked.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The caller an API key or a front-end access token stands for.
+    pub async fn authenticate_any(&self, secret: &str) -> Result<Caller, AuthError> {
+        if secret.starts_with(ACCESS_TOKEN_PREFIX) {
+            self.authenticate_token(secret)
+                .map(|claims| Caller::with_token(&claims))
+        } else {
+            self.authenticate(secret).await
+        }
+    }
+
+    /// The claims of a valid access token: signed with this database's key,
+    /// not past its expiry (plus the leeway), its session not revoked here.
+    pub fn authenticate_token(&self, token: &str) -> Result<AccessClaims, AuthError> {
+        let claims = self.signer.verify(token)?;
+        let now = now_seconds();
+        if claims.expires_at + (self.tokens.leeway.as_secs() as i64) < now {
+            return Err(TokenError::Expired.into());
+        }
+        if self.revoked().contains_key(&claims.session_id) {
+            return Err(TokenError::Revoked.into());
+        }
+        Ok(claims)
+    }
+
+    /// Refuses the access tokens of these sessions from now on (they were
+    /// just revoked through this instance).
+    pub fn forget_sessions(&self, session_ids: impl IntoIterator<Item = String>) {
+        let now = now_seconds();
+        let keep_until = now + (self.tokens.access_token_ttl + self.tokens.leeway).as_secs() as i64;
+        let mut revoked = self.revoked();
+        // Entries whose tokens have all expired by now are no longer needed.
+        revoked.retain(|_, until| *until >= now);
+        for id in session_ids {
+            revoked.insert(id, keep_until);
         }
     }
 
@@ -113,11 +281,11 @@ impl Authenticator {
             self.known().pop(&hash);
             return Err(AuthError::Unknown);
         };
-        let caller = Caller {
-            site: key.site_id,
-            scopes: key.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-            key_id: key.id,
-        };
+        let caller = Caller::with_key(
+            key.site_id,
+            key.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+            key.id,
+        );
         if !self.ttl.is_zero() {
             self.known().put(hash, (caller.clone(), read_at));
         }

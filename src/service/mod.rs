@@ -8,8 +8,11 @@ pub mod api_keys;
 pub mod assignments;
 pub mod auth;
 pub mod badges;
+pub mod delegation;
+pub mod frontend;
 pub mod health;
 pub mod pages;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,10 +26,15 @@ use access::Access;
 use admin_sessions::AdminSessions;
 use api_keys::ApiKeys;
 use assignments::Assignments;
-use auth::Authenticator;
+use auth::{Authenticator, TokenSettings};
 use badges::Badges;
+use delegation::Delegation;
+use frontend::{FrontEnd, OriginCache};
 use health::Health;
 use pages::Pages;
+
+/// The cookie the forward-auth gate reads a member token from, unless configured.
+pub const DEFAULT_FORWARD_AUTH_COOKIE: &str = "insignia_token";
 
 /// How much this instance keeps in memory, and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +43,8 @@ pub struct CacheSettings {
     pub access: CacheBudget,
     /// How long a known API key is trusted without a lookup.
     pub key_ttl: Duration,
+    /// Front-end access tokens: lifetime and leeway.
+    pub tokens: TokenSettings,
 }
 
 impl Default for CacheSettings {
@@ -42,6 +52,7 @@ impl Default for CacheSettings {
         Self {
             access: CacheBudget::default(),
             key_ttl: auth::DEFAULT_KEY_CACHE_TTL,
+            tokens: TokenSettings::default(),
         }
     }
 }
@@ -51,12 +62,16 @@ impl Default for CacheSettings {
 pub struct Services {
     store: Arc<dyn Store>,
     auth: Arc<Authenticator>,
+    /// The browser origins of the front-end clients (CORS).
+    origins: Arc<OriginCache>,
     /// Sites' access rules and members' badge sets.
     access: Arc<AccessCache>,
     /// Signs query cursors; shared by every instance on one database.
     cursor_secret: Arc<[u8]>,
     /// How long an admin page sign-in lasts.
     admin_session_ttl: Duration,
+    /// The cookie the forward-auth gate reads a member token from.
+    forward_auth_cookie: Arc<str>,
 }
 
 impl Services {
@@ -68,23 +83,35 @@ impl Services {
     /// following other instances' changes (see `access::follower`).
     pub async fn with_caches(store: Arc<dyn Store>, caches: CacheSettings) -> StoreResult<Self> {
         let secret = store.server_secret().await?;
+        let signer = tokens::TokenSigner::new(store.token_signing_key().await?);
         let access = Arc::new(AccessCache::new(caches.access, false));
         if !follower::start(store.clone(), &access).await {
             // Nobody else writes this database: nothing to follow.
             access.resume();
         }
         Ok(Self {
-            auth: Arc::new(Authenticator::new(store.clone(), caches.key_ttl)),
+            auth: Arc::new(Authenticator::new(store.clone(), caches.key_ttl, signer, caches.tokens)),
+            origins: Arc::new(OriginCache::new(caches.key_ttl)),
             access,
             store,
             cursor_secret: secret.into(),
             admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
+            forward_auth_cookie: Arc::from(DEFAULT_FORWARD_AUTH_COOKIE),
         })
     }
 
     pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
         self.admin_session_ttl = ttl;
         self
+    }
+
+    pub fn with_forward_auth_cookie(mut self, name: &str) -> Self {
+        self.forward_auth_cookie = Arc::from(name);
+        self
+    }
+
+    pub fn forward_auth_cookie(&self) -> &str {
+        &self.forward_auth_cookie
     }
 
     pub fn auth(&self) -> &Authenticator {
@@ -110,6 +137,14 @@ impl Services {
     /// The access cache itself (what it holds, for diagnostics and benchmarks).
     pub fn access_cache(&self) -> &AccessCache {
         &self.access
+    }
+
+    pub fn front_end(&self) -> FrontEnd<'_> {
+        FrontEnd::new(self.store.as_ref(), &self.auth, &self.origins)
+    }
+
+    pub fn delegation(&self) -> Delegation<'_> {
+        Delegation::new(self.store.as_ref(), &self.access)
     }
 
     pub fn admin_sessions(&self) -> AdminSessions<'_> {

@@ -194,6 +194,7 @@ impl SqlStore {
             .await?;
         let deleted = row.as_ref().map(rows::badge).transpose()?.ok_or(StoreError::NotFound)?;
         let holders = SqlStore::delete_assignments_of_badge(&mut tx, site, id).await?;
+        super::identity::remove_badge_from_delegations(&mut tx, site, id).await?;
         if super::pages::remove_badge_from_pages(&mut tx, site, id).await? > 0 {
             notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
         }

@@ -9,21 +9,26 @@ use crate::domain::{SiteId, Timestamp};
 
 const CURSOR_SECRET: &str = "cursor_secret";
 
+/// The random secret stored under `name`, made by the first instance to ask;
+/// every later one reads the same value.
+pub(super) async fn setting_secret(pool: &sqlx::AnyPool, name: &str) -> StoreResult<Vec<u8>> {
+    let mut fresh = vec![0u8; 32];
+    rand::thread_rng().fill_bytes(&mut fresh);
+    sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(fresh)
+        .execute(pool)
+        .await?;
+    let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("value")?)
+}
+
 impl SqlStore {
     pub(super) async fn server_secret_impl(&self) -> StoreResult<Vec<u8>> {
-        let mut fresh = vec![0u8; 32];
-        rand::thread_rng().fill_bytes(&mut fresh);
-        // The first instance to ask creates it; every later one reads the same value.
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(CURSOR_SECRET)
-            .bind(fresh)
-            .execute(&self.write)
-            .await?;
-        let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
-            .bind(CURSOR_SECRET)
-            .fetch_one(&self.write)
-            .await?;
-        Ok(row.try_get("value")?)
+        setting_secret(&self.write, CURSOR_SECRET).await
     }
 
     pub(super) async fn insert_api_key_impl(&self, key: &ApiKeyRecord) -> StoreResult<()> {

@@ -8,6 +8,7 @@ mod assignments;
 mod availability;
 mod badges;
 mod connect;
+mod identity;
 mod jobs;
 mod keys;
 pub mod notices;
@@ -109,6 +110,33 @@ pub struct LoginLinkRecord {
     pub expires_at: Timestamp,
 }
 
+/// A site's front-end OAuth client: a public id (no secret) and the browser
+/// origins its pages run on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthClientRecord {
+    pub id: String,
+    pub site_id: SiteId,
+    pub origins: Vec<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A front-end session: its refresh token's hash, and whom it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub token_hash: Vec<u8>,
+    /// The session id access tokens carry.
+    pub id: String,
+    pub client_id: String,
+    pub site_id: SiteId,
+    /// `visitor` or `member`.
+    pub role: String,
+    /// The visitor id or the member id.
+    pub subject: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn dialect(&self) -> Dialect;
@@ -136,6 +164,23 @@ pub trait Store: Send + Sync + 'static {
     async fn list_api_keys(&self, site: Option<SiteId>) -> StoreResult<Vec<ApiKeyRecord>>;
     /// Returns false when no active key has that id.
     async fn revoke_api_key(&self, id: &str) -> StoreResult<bool>;
+
+    // Front-end identities
+    /// A random key shared by every instance on this database (signs access tokens).
+    async fn token_signing_key(&self) -> StoreResult<Vec<u8>>;
+    async fn insert_oauth_client(&self, client: &OAuthClientRecord) -> StoreResult<()>;
+    async fn find_oauth_client(&self, id: &str) -> StoreResult<Option<OAuthClientRecord>>;
+    async fn list_oauth_clients(&self, site: Option<SiteId>) -> StoreResult<Vec<OAuthClientRecord>>;
+    /// Returns false when no active client has that id.
+    async fn revoke_oauth_client(&self, id: &str) -> StoreResult<bool>;
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    async fn find_session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+    /// Revokes one session of `subject` (by id), or all of them; returns the ids revoked.
+    async fn revoke_sessions(&self, site: SiteId, subject: &str, session_id: Option<&str>) -> StoreResult<Vec<String>>;
+    /// The badges whose holders may assign `badge`, in the order given.
+    async fn badge_delegation(&self, site: SiteId, badge: BadgeId) -> StoreResult<Vec<BadgeId>>;
+    /// Replaces that list; `NotFound` for an unknown `badge`, `UnknownBadge` for an unknown assigner.
+    async fn set_badge_delegation(&self, site: SiteId, badge: BadgeId, assigners: &[BadgeId]) -> StoreResult<()>;
 
     // Admin page sign-ins
     /// Stores a session (and drops the site's expired ones).

@@ -6,7 +6,8 @@ use super::notices::{NoticeListener, NoticeSource};
 use super::sites::SiteKeys;
 use super::sql::{bind_all, statement};
 use super::{
-    AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, PoolStats, Store, StoreError, StoreResult,
+    AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, OAuthClientRecord, Page, PoolStats, SessionRecord,
+    Store, StoreError, StoreResult,
 };
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
@@ -273,6 +274,46 @@ impl Store for SqlStore {
 
     async fn revoke_api_key(&self, id: &str) -> StoreResult<bool> {
         self.revoke_api_key_impl(id).await
+    }
+
+    async fn token_signing_key(&self) -> StoreResult<Vec<u8>> {
+        self.token_signing_key_impl().await
+    }
+
+    async fn insert_oauth_client(&self, client: &OAuthClientRecord) -> StoreResult<()> {
+        self.insert_oauth_client_impl(client).await
+    }
+
+    async fn find_oauth_client(&self, id: &str) -> StoreResult<Option<OAuthClientRecord>> {
+        self.find_oauth_client_impl(id).await
+    }
+
+    async fn list_oauth_clients(&self, site: Option<SiteId>) -> StoreResult<Vec<OAuthClientRecord>> {
+        self.list_oauth_clients_impl(site).await
+    }
+
+    async fn revoke_oauth_client(&self, id: &str) -> StoreResult<bool> {
+        self.revoke_oauth_client_impl(id).await
+    }
+
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        self.insert_session_impl(session).await
+    }
+
+    async fn find_session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        self.find_session_impl(token_hash).await
+    }
+
+    async fn revoke_sessions(&self, site: SiteId, subject: &str, session_id: Option<&str>) -> StoreResult<Vec<String>> {
+        self.revoke_sessions_impl(site, subject, session_id).await
+    }
+
+    async fn badge_delegation(&self, site: SiteId, badge: BadgeId) -> StoreResult<Vec<BadgeId>> {
+        self.badge_delegation_impl(site, badge).await
+    }
+
+    async fn set_badge_delegation(&self, site: SiteId, badge: BadgeId, assigners: &[BadgeId]) -> StoreResult<()> {
+        self.set_badge_delegation_impl(site, badge, assigners).await
     }
 
     async fn insert_admin_session(&self, session: &AdminSessionRecord) -> StoreResult<()> {

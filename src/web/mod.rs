@@ -13,6 +13,7 @@
 
 mod assets;
 mod badges;
+mod clients;
 mod csrf;
 mod error;
 mod form;
@@ -55,6 +56,11 @@ pub const SCREENS: &[Screen] = &[
         label: "API keys",
         path: "/admin/keys",
         routes: keys::routes,
+    },
+    Screen {
+        label: "Front-end clients",
+        path: "/admin/clients",
+        routes: clients::routes,
     },
 ];
 

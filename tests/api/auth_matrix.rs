@@ -74,6 +74,8 @@ backend_test!(every_route_refuses_every_wrong_key, |backend| async move {
             }
             // Signed in with a cookie session, not a key: the admin tests cover it.
             Access::AdminSession => {}
+            // Front-end tokens and the token endpoint: tests/api/identity.rs covers them.
+            Access::FrontEndToken | Access::ClientId => {}
             Access::Key(scope) => {
                 for (key, case) in [
                     (None, "no key"),

@@ -73,9 +73,9 @@ function recordingFetch(wire) {
 
 /**
  * Starts `insignia serve` on a free port with a fresh database and waits for /healthz.
- * Returns a server handle; call `stop()` when done.
+ * `args` are added to `serve`'s own. Returns a server handle; call `stop()` when done.
  */
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   const bin = serverBinary();
   let tmp = null;
   let databaseUrl = process.env.INSIGNIA_SDK_DATABASE_URL;
@@ -87,7 +87,7 @@ export async function startServer() {
   }
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
-  const child = spawn(bin, ['serve', '--listen', listen, '--database', databaseUrl], {
+  const child = spawn(bin, ['serve', '--listen', listen, '--database', databaseUrl, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: process.env,
   });
@@ -151,6 +151,15 @@ export async function startServer() {
       const key = stdout.trim();
       assert.ok(key.length > 0 && !/\s/.test(key), `keys create printed an unexpected key: ${JSON.stringify(stdout)}`);
       return key;
+    },
+
+    /** `insignia clients create`: returns the new front-end client id (stdout, trimmed). */
+    async createFrontEndClient(siteId, origins = []) {
+      const originArgs = origins.flatMap((o) => ['--origin', o]);
+      const stdout = await runCli(bin, ['clients', 'create', '--site', siteId, ...originArgs, '--database', databaseUrl]);
+      const id = stdout.trim();
+      assert.match(id, GUID_RE, `clients create printed an unexpected id: ${JSON.stringify(stdout)}`);
+      return id;
     },
 
     /** An SDK client; `wire` receives a record of each HTTP call it makes. */

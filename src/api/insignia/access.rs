@@ -224,8 +224,11 @@ pub async fn member_pages(
     Path(member): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
     let member = MemberId::parse("memberId", &member)?;
+    // A member may read their own pages with their own token.
+    if caller.member() != Some(member) {
+        caller.require(Scope::ReadBadges)?;
+    }
     let (limit, offset) = QueryParams::parse(raw.as_deref()).paging()?;
     let (pages, total) = state
         .services

@@ -8,11 +8,14 @@
 //! read-only key.
 
 mod access;
+mod delegation;
+mod forward_auth;
 mod pages;
+mod sessions;
 
 use axum::http::Method;
 
-use crate::api::routes::Routes;
+use crate::api::routes::{Access, Routes};
 
 pub const PREFIX: &str = "/insignia/v1";
 
@@ -30,5 +33,18 @@ pub fn routes() -> Routes {
             Method::GET,
             "/insignia/v1/members/{memberId}/pages",
             access::member_pages,
+        )
+        .read(Method::GET, "/insignia/v1/badges/{id}/delegation", delegation::fetch)
+        .manage(Method::PUT, "/insignia/v1/badges/{id}/delegation", delegation::replace)
+        .add(
+            Method::GET,
+            "/insignia/v1/forward-auth",
+            Access::FrontEndToken,
+            forward_auth::gate,
+        )
+        .manage(
+            Method::POST,
+            "/insignia/v1/members/{memberId}/sessions/revoke",
+            sessions::revoke_member,
         )
 }

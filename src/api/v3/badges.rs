@@ -49,7 +49,7 @@ pub(super) async fn fetch(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let badge = state.services.badges().get(caller.site, badge_id(&id)?).await?;
     Ok(one_badge(&badge))
 }
@@ -85,7 +85,7 @@ pub(super) async fn list(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let (limit, offset) = QueryParams::parse(raw.as_deref()).paging()?;
     let page = state.services.badges().list(caller.site, limit, offset).await?;
     let badges: Vec<Value> = page.items.iter().map(badge_json).collect();
@@ -99,7 +99,7 @@ pub(super) async fn query(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let codec = state.services.cursors(caller.site);
     // The older API takes the query's fields at the top level; `{"query": {…}}` is accepted too.
     let (raw, prefix) = match body.get("query") {
@@ -119,7 +119,7 @@ pub(super) async fn count(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let query = Query {
         filter: parse_filter(&BADGES, body.get("filter").unwrap_or(&Value::Null), "filter")?,
         sort: crate::query::parse_sort(&BADGES, &Value::Null, "sort")?,

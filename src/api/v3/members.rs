@@ -41,8 +41,11 @@ pub(super) async fn assign(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
+    if caller.member().is_none() {
+        caller.require(Scope::ManageBadges)?;
+    }
     let badge = badge_id(&id)?;
+    state.services.delegation().require_assigner(&caller, badge).await?;
     let members = member_ids(&body, "memberIds", MAX_MEMBERS_PER_CHANGE)?;
     let holding = state
         .services
@@ -59,7 +62,9 @@ pub(super) async fn assign_badges(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
+    if caller.member().is_none() {
+        caller.require(Scope::ManageBadges)?;
+    }
     let mut f = Fields::new(&body, "");
     let badges = f.guid_list("ids", 1, MAX_BULK_ITEMS).unwrap_or_default();
     let member = f
@@ -68,6 +73,9 @@ pub(super) async fn assign_badges(
     f.finish()?;
     let member = MemberId::from_uuid(member.ok_or_else(ApiError::internal)?);
     let badges = distinct(badges.into_iter().map(BadgeId::from_uuid));
+    for badge in &badges {
+        state.services.delegation().require_assigner(&caller, *badge).await?;
+    }
     let assigned = state
         .services
         .assignments()
@@ -83,8 +91,11 @@ pub(super) async fn unassign(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
+    if caller.member().is_none() {
+        caller.require(Scope::ManageBadges)?;
+    }
     let badge = badge_id(&id)?;
+    state.services.delegation().require_assigner(&caller, badge).await?;
     // The repeated query keys read as the JSON list a body would carry, so
     // the same rules and messages apply.
     let given: Vec<Value> = QueryParams::parse(raw.as_deref())
@@ -110,7 +121,7 @@ pub(super) async fn members_of_badge(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let badge = badge_id(&id)?;
     let (limit, offset) = QueryParams::parse(raw.as_deref()).paging()?;
     let (members, total) = state
@@ -132,7 +143,7 @@ pub(super) async fn badges_per_member(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let members = member_ids(&body, "memberIds", MAX_BULK_ITEMS)?;
     let held = state
         .services
@@ -149,7 +160,7 @@ pub(super) async fn badges_per_member(
 /// `GET …/badges/members/count` → `{badgeMemberCounts: [{badgeId, memberCount}]}`
 /// for every badge of the site, in display order (counts are kept exact on write).
 pub(super) async fn member_counts(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let counts = state.services.badges().member_counts(caller.site).await?;
     let entries: Vec<Value> = counts
         .iter()

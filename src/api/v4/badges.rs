@@ -76,7 +76,7 @@ async fn create(
 }
 
 async fn fetch(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let badge = state.services.badges().get(caller.site, badge_id(&id)?).await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
@@ -120,7 +120,7 @@ async fn query(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let codec = state.services.cursors(caller.site);
     let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
     let projection = Projection::take(&mut raw, "query", &BADGE_FIELDS)?;

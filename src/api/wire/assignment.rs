@@ -23,3 +23,13 @@ pub fn assignment_json(a: &BadgeAssignment) -> Value {
     }
     out
 }
+
+/// As `assignment_json`, or for a browser (`with_private` false), whose
+/// `privateTags` always come back empty: they are the site's own.
+pub fn assignment_json_for(a: &BadgeAssignment, with_private: bool) -> Value {
+    let mut out = assignment_json(a);
+    if !with_private {
+        out["tags"]["privateTags"] = tag_list_json(&TagIds::default());
+    }
+    out
+}

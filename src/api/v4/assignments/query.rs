@@ -8,10 +8,9 @@ use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::JsonBody;
 use crate::api::projection::Projection;
-use crate::api::wire::assignment::assignment_json;
+use crate::api::wire::assignment::assignment_json_for;
 use crate::api::wire::paging::query_metadata;
 use crate::api::AppState;
-use crate::domain::Scope;
 use crate::query::{parse_query, PageLimits, ASSIGNMENTS};
 
 /// Cursor pages: default and maximum 100, as the spec gives.
@@ -38,16 +37,22 @@ pub(super) async fn query(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let codec = state.services.cursors(caller.site);
     let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
+    let public = !caller.sees_private_tags();
+    if public && raw.to_string().contains("privateTags") {
+        return Err(ApiError::forbidden(
+            "privateTags are not readable with a visitor or member token",
+        ));
+    }
     let projection = Projection::take(&mut raw, "query", &ASSIGNMENT_FIELDS)?;
     let query = parse_query(&ASSIGNMENTS, &raw, "query", LIMITS, &codec)?;
     let page = state.services.assignments().query(caller.site, &query).await?;
     let items: Vec<Value> = page
         .items
         .iter()
-        .map(|a| projection.apply(assignment_json(a)))
+        .map(|a| projection.apply(assignment_json_for(a, !public)))
         .collect();
     let metadata = query_metadata(&codec, &query, items.len(), &page);
     Ok(Json(json!({ "badgeAssignments": items, "pagingMetadata": metadata })))

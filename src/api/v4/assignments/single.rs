@@ -8,7 +8,7 @@ use super::input::parse_new_assignment;
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
-use crate::api::wire::assignment::assignment_json;
+use crate::api::wire::assignment::assignment_json_for;
 use crate::api::AppState;
 use crate::domain::{AssignmentId, Scope};
 
@@ -17,11 +17,25 @@ pub(super) async fn create(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
+    if caller.member().is_none() {
+        caller.require(Scope::ManageBadges)?;
+    }
     let input = required_object(&body, "badgeAssignment", "BADGE_ASSIGNMENT_NOT_PROVIDED")?;
     let item = parse_new_assignment(input, "badgeAssignment").map_err(ApiError::invalid)?;
+    // A member may assign the badges delegated to a badge they hold; the
+    // site's private tags stay the site's.
+    state
+        .services
+        .delegation()
+        .require_assigner(&caller, item.badge_id)
+        .await?;
+    if !caller.sees_private_tags() && !item.tags.private.is_empty() {
+        return Err(ApiError::forbidden("privateTags are not writable with a member token"));
+    }
     let created = state.services.assignments().create(caller.site, item).await?;
-    Ok(Json(json!({ "badgeAssignment": assignment_json(&created) })))
+    Ok(Json(
+        json!({ "badgeAssignment": assignment_json_for(&created, caller.sees_private_tags()) }),
+    ))
 }
 
 fn assignment_id(raw: &str) -> Result<AssignmentId, ApiError> {
@@ -33,13 +47,15 @@ pub(super) async fn fetch(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ReadBadges)?;
+    caller.require_read()?;
     let found = state
         .services
         .assignments()
         .get(caller.site, assignment_id(&id)?)
         .await?;
-    Ok(Json(json!({ "badgeAssignment": assignment_json(&found) })))
+    Ok(Json(
+        json!({ "badgeAssignment": assignment_json_for(&found, caller.sees_private_tags()) }),
+    ))
 }
 
 pub(super) async fn delete(
@@ -47,11 +63,18 @@ pub(super) async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
-    state
-        .services
-        .assignments()
-        .delete(caller.site, assignment_id(&id)?)
-        .await?;
+    let id = assignment_id(&id)?;
+    if caller.member().is_some() {
+        // A member may unassign the badges delegated to a badge they hold.
+        let found = state.services.assignments().get(caller.site, id).await?;
+        state
+            .services
+            .delegation()
+            .require_assigner(&caller, found.badge_id)
+            .await?;
+    } else {
+        caller.require(Scope::ManageBadges)?;
+    }
+    state.services.assignments().delete(caller.site, id).await?;
     Ok(Json(json!({})))
 }
