@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod assignments;
 pub mod auth;
 pub mod badges;
+pub mod events;
 pub mod health;
 pub mod pages;
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use crate::access::{follower, AccessCache, CacheBudget};
 use crate::domain::{FieldViolation, SiteId};
+use crate::events::Actor;
 use crate::query::{CursorCodec, QueryError};
 use crate::store::{Store, StoreError, StoreResult};
 
@@ -82,6 +84,14 @@ impl Services {
         })
     }
 
+    /// These services, their writes made by `actor` (the identity their
+    /// events carry).
+    pub fn acting_as(&self, actor: Actor) -> Services {
+        let mut services = self.clone();
+        services.store = self.store.acting_as(actor);
+        services
+    }
+
     pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
         self.admin_session_ttl = ttl;
         self
@@ -101,6 +111,10 @@ impl Services {
 
     pub fn pages(&self) -> Pages<'_> {
         Pages::new(self.store.as_ref(), &self.access)
+    }
+
+    pub fn events(&self) -> events::Events<'_> {
+        events::Events::new(self.store.as_ref())
     }
 
     pub fn access(&self) -> Access<'_> {
@@ -127,6 +141,13 @@ impl Services {
     /// The codec of one site's query cursors.
     pub fn cursors(&self, site: SiteId) -> CursorCodec {
         CursorCodec::for_site(&self.cursor_secret, site)
+    }
+}
+
+impl auth::Caller {
+    /// Who this caller's changes are made by.
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey(self.key_id.clone())
     }
 }
 

@@ -10,6 +10,7 @@ mod connect;
 mod jobs;
 mod keys;
 pub mod notices;
+mod outbox;
 mod pages;
 mod rows;
 mod sites;
@@ -19,12 +20,15 @@ mod sql_store;
 use async_trait::async_trait;
 
 pub use connect::{connect, ConnectOptions};
+pub use outbox::EVENTS_CHANNEL;
 pub use sql_store::SqlStore;
 
+use crate::changes::ChangeFeed;
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
 };
+use crate::events::{Actor, StoredEvent};
 pub use crate::query::Page;
 use crate::query::{Dialect, Filter, Query};
 
@@ -104,6 +108,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// A random secret shared by every instance on this database (signs cursors).
     async fn server_secret(&self) -> StoreResult<Vec<u8>>;
+
+    /// This store, its writes made by `actor` (their events' identity).
+    fn acting_as(&self, actor: Actor) -> std::sync::Arc<dyn Store>;
+
+    /// Where this instance announces its commits (see `changes`).
+    fn changes(&self) -> &ChangeFeed;
+
+    // Events
+    /// The site's events after sequence number `after`, in commit order, at
+    /// most `limit`; only those of `types` unless it is empty.
+    async fn events_since(
+        &self,
+        site: SiteId,
+        after: i64,
+        types: &[String],
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>>;
+    /// The site's last sequence number (0 before any event).
+    async fn last_event_seq(&self, site: SiteId) -> StoreResult<i64>;
+    /// Drops events older than `before` that no subscription still needs.
+    async fn prune_events(&self, before: Timestamp) -> StoreResult<u64>;
 
     /// A listener for the change notices other processes' writes send, when
     /// they send any (PostgreSQL); `None` when this process is the only

@@ -6,10 +6,12 @@ use super::notices::{NoticeListener, NoticeSource};
 use super::sites::SiteKeys;
 use super::sql::{bind_all, statement};
 use super::{AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, Page, Store, StoreError, StoreResult};
+use crate::changes::ChangeFeed;
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
 };
+use crate::events::{Actor, StoredEvent};
 use crate::query::{
     compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
     SqlText, Value,
@@ -28,6 +30,10 @@ pub struct SqlStore {
     pub(super) site_keys: SiteKeys,
     /// Where other instances' change notices are heard (PostgreSQL only).
     pub(super) notices: Option<NoticeSource>,
+    /// Who the writes of this handle are made by (their events' identity).
+    pub(super) actor: Actor,
+    /// Where this instance's commits are announced.
+    pub(super) changes: ChangeFeed,
 }
 
 impl SqlStore {
@@ -38,6 +44,8 @@ impl SqlStore {
             dialect,
             site_keys: SiteKeys::default(),
             notices,
+            actor: Actor::Unknown,
+            changes: ChangeFeed::new(),
         }
     }
 
@@ -230,6 +238,34 @@ impl Store for SqlStore {
 
     async fn server_secret(&self) -> StoreResult<Vec<u8>> {
         self.server_secret_impl().await
+    }
+
+    fn acting_as(&self, actor: Actor) -> std::sync::Arc<dyn Store> {
+        let mut store = self.clone();
+        store.actor = actor;
+        std::sync::Arc::new(store)
+    }
+
+    fn changes(&self) -> &ChangeFeed {
+        &self.changes
+    }
+
+    async fn events_since(
+        &self,
+        site: SiteId,
+        after: i64,
+        types: &[String],
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.events_since_impl(site, after, types, limit).await
+    }
+
+    async fn last_event_seq(&self, site: SiteId) -> StoreResult<i64> {
+        self.last_event_seq_impl(site).await
+    }
+
+    async fn prune_events(&self, before: Timestamp) -> StoreResult<u64> {
+        self.prune_events_impl(before).await
     }
 
     async fn listen_for_changes(&self) -> StoreResult<Option<NoticeListener>> {

@@ -10,6 +10,7 @@ mod admin;
 mod assignments;
 mod badges;
 mod errors;
+mod events;
 mod helpers;
 mod legacy;
 mod ordering;

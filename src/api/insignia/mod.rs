@@ -8,6 +8,7 @@
 //! read-only key.
 
 mod access;
+mod events;
 mod pages;
 
 use axum::routing::{get, post};
@@ -28,5 +29,6 @@ pub fn routes() -> Router<AppState> {
         .route("/insignia/v1/pages/{id}/badges", get(pages::badges_of_page))
         .route("/insignia/v1/badges/{id}/pages", get(pages::pages_of_badge))
         .route("/insignia/v1/access/check", post(access::check))
+        .route("/insignia/v1/events", get(events::feed))
         .route("/insignia/v1/members/{memberId}/pages", get(access::member_pages))
 }

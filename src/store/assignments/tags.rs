@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 
 use super::{in_asked_order, of_site_by_id};
 use crate::domain::{AssignmentId, BadgeAssignment, Job, JobId, SiteId, Tags, Timestamp};
+use crate::events::NewEvent;
 use crate::query::{compile_filter, Filter, SqlParam, SqlText, ASSIGNMENTS};
 use crate::store::rows::{self, tags_json, ASSIGNMENT_COLUMNS};
 use crate::store::sql::statement;
@@ -26,15 +27,18 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.write.begin().await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
         let mut text = SqlText::new();
         let named = of_site_by_id(&mut text, site_pk, ids);
         text.push(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE {named}"
         ));
         let found = statement(&text).fetch_all(&mut *tx).await?;
-        let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
-        tx.commit().await?;
+        let updated = retag(tx, site_pk, &found, add, remove).await?;
+        let events: Vec<NewEvent> = updated.iter().map(NewEvent::assignment_tags_updated).collect();
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok(in_asked_order(ids, updated))
     }
 
@@ -47,8 +51,9 @@ impl SqlStore {
         add: &Tags,
         remove: &Tags,
     ) -> StoreResult<Job> {
-        let site_pk = self.site_key(site).await?;
-        let mut tx = self.write.begin().await?;
+        let mut write = self.begin_write(site).await?;
+        let site_pk = write.site_pk;
+        let tx = &mut *write.tx;
         let mut text = SqlText::new();
         let site_param = text.bind(SqlParam::Int(site_pk));
         text.push(&format!(
@@ -56,7 +61,7 @@ impl SqlStore {
         ));
         compile_filter(self.dialect, &ASSIGNMENTS, filter, &mut text);
         let found = statement(&text).fetch_all(&mut *tx).await?;
-        let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
+        let updated = retag(tx, site_pk, &found, add, remove).await?;
         let now = Timestamp::now();
         let job = Job {
             id: JobId::generate(),
@@ -68,8 +73,10 @@ impl SqlStore {
             created_date: now,
             updated_date: now,
         };
-        Self::insert_job(&mut tx, site_pk, &job).await?;
-        tx.commit().await?;
+        Self::insert_job(tx, site_pk, &job).await?;
+        let events: Vec<NewEvent> = updated.iter().map(NewEvent::assignment_tags_updated).collect();
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok(job)
     }
 }

@@ -20,7 +20,12 @@ pub(super) async fn create(
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badgeAssignment", "BADGE_ASSIGNMENT_NOT_PROVIDED")?;
     let item = parse_new_assignment(input, "badgeAssignment").map_err(ApiError::invalid)?;
-    let created = state.services.assignments().create(caller.site, item).await?;
+    let created = state
+        .services
+        .acting_as(caller.actor())
+        .assignments()
+        .create(caller.site, item)
+        .await?;
     Ok(Json(json!({ "badgeAssignment": assignment_json(&created) })))
 }
 
@@ -50,6 +55,7 @@ pub(super) async fn delete(
     caller.require(Scope::ManageBadges)?;
     state
         .services
+        .acting_as(caller.actor())
         .assignments()
         .delete(caller.site, assignment_id(&id)?)
         .await?;
