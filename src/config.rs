@@ -32,6 +32,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Webhook signing keys.
+    Webhooks {
+        #[command(subcommand)]
+        command: crate::events::config::WebhooksCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -82,6 +87,8 @@ pub struct ServeArgs {
     /// up every request).
     #[arg(long, env = "INSIGNIA_KEY_CACHE_SECONDS", default_value_t = 5)]
     pub key_cache_seconds: u64,
+    #[command(flatten)]
+    pub webhooks: crate::events::config::WebhookArgs,
 }
 
 impl ServeArgs {

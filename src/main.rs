@@ -36,6 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys { command } => keys(command).await,
         Command::Admin { command } => admin(command).await,
+        Command::Webhooks { command } => webhooks(command).await,
     }
 }
 
@@ -48,19 +49,45 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     let session_ttl = std::time::Duration::from_secs(u64::from(args.admin_session_hours) * 3600);
-    let state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
+    let mut state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
         .await?
         .with_admin_session_ttl(session_ttl);
+    state.services = state
+        .services
+        .allowing_private_webhook_urls(args.webhooks.allow_private_webhook_urls);
+    let events = insignia::events::background::start(Arc::new(store.clone()), &args.webhooks).await?;
     tracing::info!(%addr, "insignia listening on http://{addr}");
     axum::serve(listener, insignia::api::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    events.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM; requests in flight are finished first.
+async fn webhooks(command: insignia::events::config::WebhooksCommand) -> anyhow::Result<()> {
+    use insignia::events::config::WebhooksCommand;
+    match command {
+        WebhooksCommand::PublicKey { database } => {
+            let store = open(&database).await?;
+            let key = insignia::service::webhooks::signing_key(&store).await?;
+            store.close().await;
+            print!("{}", key.public_pem);
+        }
+        WebhooksCommand::RotateKey { database } => {
+            let store = open(&database).await?;
+            let key = insignia::events::signing::KeyPair::generate().map_err(anyhow::Error::msg)?;
+            store.insert_signing_key(&key).await?;
+            store.retire_signing_keys(&key.id).await?;
+            store.close().await;
+            print!("{}", key.public_pem);
+        }
+    }
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -11,6 +11,7 @@ pub mod badges;
 pub mod events;
 pub mod health;
 pub mod pages;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +60,8 @@ pub struct Services {
     cursor_secret: Arc<[u8]>,
     /// How long an admin page sign-in lasts.
     admin_session_ttl: Duration,
+    /// Whether webhook URLs may name loopback and private addresses.
+    allow_private_webhook_urls: bool,
 }
 
 impl Services {
@@ -81,6 +84,7 @@ impl Services {
             store,
             cursor_secret: secret.into(),
             admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
+            allow_private_webhook_urls: false,
         })
     }
 
@@ -90,6 +94,22 @@ impl Services {
         let mut services = self.clone();
         services.store = self.store.acting_as(actor);
         services
+    }
+
+    /// Lets webhook URLs name loopback and private addresses (development, tests).
+    pub fn allowing_private_webhook_urls(mut self, allow: bool) -> Self {
+        self.allow_private_webhook_urls = allow;
+        self
+    }
+
+    pub fn webhooks(&self) -> webhooks::Webhooks<'_> {
+        webhooks::Webhooks::new(self.store.as_ref(), self.allow_private_webhook_urls)
+    }
+
+    /// The store, for the background work that runs beside the API (the
+    /// webhook dispatcher).
+    pub fn store(&self) -> std::sync::Arc<dyn Store> {
+        self.store.clone()
     }
 
     pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {

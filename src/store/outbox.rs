@@ -202,3 +202,48 @@ pub(super) fn stored_event(row: &AnyRow, site: SiteId) -> StoreResult<StoredEven
         body: row.try_get("body")?,
     })
 }
+
+impl SqlStore {
+    /// On PostgreSQL, a task that hears other instances' commits (see
+    /// `announce_in_transaction`) and announces them on this store's change
+    /// feed, reconnecting when its connection drops; `None` on SQLite.
+    pub(super) fn follow_other_instances_impl(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let source = self.notices.clone()?;
+        let changes = self.changes.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                if let Err(e) = listen(&source, &changes).await {
+                    tracing::debug!(error = %e, "events listener lost its connection");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        }))
+    }
+}
+
+async fn listen(source: &super::notices::NoticeSource, changes: &crate::changes::ChangeFeed) -> StoreResult<()> {
+    let mut listener = sqlx::postgres::PgListener::connect(&source.url).await?;
+    let schema = match &source.schema {
+        Some(schema) => schema.clone(),
+        None => {
+            sqlx::query_scalar::<_, String>("SELECT current_schema()")
+                .fetch_one(&mut listener)
+                .await?
+        }
+    };
+    listener.listen(EVENTS_CHANNEL).await?;
+    loop {
+        let Some(notification) = listener.try_recv().await? else {
+            return Ok(());
+        };
+        let mut words = notification.payload().split(' ');
+        if words.next() != Some(schema.as_str()) {
+            continue;
+        }
+        let site = words.next().and_then(|s| SiteId::parse("site", s).ok());
+        let seq = words.next().and_then(|s| s.parse::<i64>().ok());
+        if let (Some(site), Some(seq)) = (site, seq) {
+            changes.advanced(site, seq);
+        }
+    }
+}

@@ -11,7 +11,10 @@ use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
 };
-use crate::events::{Actor, StoredEvent};
+use crate::events::signing::KeyPair;
+use crate::events::{
+    Actor, Claimed, Delivery, DeliveryStatus, NewWebhook, Outcome, StoredEvent, Webhook, WebhookPatch,
+};
 use crate::query::{
     compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
     SqlText, Value,
@@ -250,6 +253,10 @@ impl Store for SqlStore {
         &self.changes
     }
 
+    fn follow_other_instances(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.follow_other_instances_impl()
+    }
+
     async fn events_since(
         &self,
         site: SiteId,
@@ -266,6 +273,68 @@ impl Store for SqlStore {
 
     async fn prune_events(&self, before: Timestamp) -> StoreResult<u64> {
         self.prune_events_impl(before).await
+    }
+
+    async fn insert_signing_key(&self, key: &KeyPair) -> StoreResult<()> {
+        self.insert_signing_key_impl(key).await
+    }
+
+    async fn current_signing_key(&self) -> StoreResult<Option<KeyPair>> {
+        self.current_signing_key_impl().await
+    }
+
+    async fn signing_key(&self, id: &str) -> StoreResult<Option<KeyPair>> {
+        self.signing_key_impl(id).await
+    }
+
+    async fn retire_signing_keys(&self, keep: &str) -> StoreResult<()> {
+        self.retire_signing_keys_impl(keep).await
+    }
+
+    async fn create_webhook(&self, site: SiteId, new: &NewWebhook) -> StoreResult<Webhook> {
+        self.create_webhook_impl(site, new).await
+    }
+
+    async fn get_webhook(&self, site: SiteId, id: uuid::Uuid) -> StoreResult<Option<Webhook>> {
+        self.get_webhook_impl(site, id).await
+    }
+
+    async fn list_webhooks(&self, site: SiteId) -> StoreResult<Vec<Webhook>> {
+        self.list_webhooks_impl(site).await
+    }
+
+    async fn update_webhook(&self, site: SiteId, id: uuid::Uuid, patch: &WebhookPatch) -> StoreResult<Webhook> {
+        self.update_webhook_impl(site, id, patch).await
+    }
+
+    async fn delete_webhook(&self, site: SiteId, id: uuid::Uuid) -> StoreResult<bool> {
+        self.delete_webhook_impl(site, id).await
+    }
+
+    async fn fan_out(&self, key_id: &str) -> StoreResult<u64> {
+        self.fan_out_impl(key_id).await
+    }
+
+    async fn claim_deliveries(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Claimed>> {
+        self.claim_deliveries_impl(now, lease_until, limit).await
+    }
+
+    async fn finish_deliveries(&self, outcomes: &[Outcome]) -> StoreResult<()> {
+        self.finish_deliveries_impl(outcomes).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        site: SiteId,
+        id: uuid::Uuid,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        self.list_deliveries_impl(site, id, status, limit).await
+    }
+
+    async fn redeliver(&self, site: SiteId, id: uuid::Uuid, seq: Option<i64>) -> StoreResult<u64> {
+        self.redeliver_impl(site, id, seq).await
     }
 
     async fn listen_for_changes(&self) -> StoreResult<Option<NoticeListener>> {

@@ -10,6 +10,7 @@
 mod access;
 mod events;
 mod pages;
+mod webhooks;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,5 +31,13 @@ pub fn routes() -> Router<AppState> {
         .route("/insignia/v1/badges/{id}/pages", get(pages::pages_of_badge))
         .route("/insignia/v1/access/check", post(access::check))
         .route("/insignia/v1/events", get(events::feed))
+        .route("/insignia/v1/webhooks", post(webhooks::create).get(webhooks::list))
+        .route("/insignia/v1/webhooks/public-key", get(webhooks::public_key))
+        .route(
+            "/insignia/v1/webhooks/{id}",
+            get(webhooks::fetch).patch(webhooks::update).delete(webhooks::delete),
+        )
+        .route("/insignia/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/insignia/v1/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/insignia/v1/members/{memberId}/pages", get(access::member_pages))
 }
