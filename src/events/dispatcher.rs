@@ -109,7 +109,7 @@ impl Dispatcher {
             let worked = match self.round().await {
                 Ok(n) => n > 0,
                 Err(e) => {
-                    tracing::warn!(error = %e, "webhook dispatch round failed");
+                    tracing::warn!(error = ?e, "webhook dispatch round failed");
                     false
                 }
             };

@@ -266,7 +266,7 @@ impl SqlStore {
                 "WITH v (seq, order_key) AS (VALUES {}) \
                  INSERT INTO webhook_deliveries (webhook_pk, site_pk, seq, order_key, key_id, status, attempts, \
                  created_at, next_attempt_at) \
-                 SELECT {}, {}, v.seq, v.order_key, {}, 'PENDING', 0, {}, {} FROM v \
+                 SELECT {}, {}, v.seq, v.order_key, {}, 'PENDING', 0, {}, {} FROM v WHERE true \
                  ON CONFLICT (webhook_pk, seq) DO NOTHING",
                 values_list(self.dialect, chunk.len(), 2),
                 shared(1),

@@ -1,0 +1,237 @@
+// Webhooks received with the official SDK, unchanged: an AppStrategy client
+// holding Insignia's public key, and `webhooks.processRequest(request)` on
+// each delivery. Every one of the seven badge handlers must be called by a
+// change made through the API, with the entity and metadata the spec
+// describes; a receiver gets only the event types it subscribed to.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+import { createClient, AppStrategy } from '@wix/sdk';
+import { badgesV2, badgeAssignments, badges } from '@wix/members';
+
+// The receiver listens on 127.0.0.1; retries come quickly in tests.
+process.env.INSIGNIA_ALLOW_PRIVATE_WEBHOOK_URLS = 'true';
+process.env.INSIGNIA_WEBHOOK_BACKOFF_MS = process.env.INSIGNIA_WEBHOOK_BACKOFF_MS ?? '100';
+process.env.INSIGNIA_WEBHOOK_BACKOFF_MAX_MS = process.env.INSIGNIA_WEBHOOK_BACKOFF_MAX_MS ?? '400';
+
+const { startServer } = await import('./harness.mjs');
+
+const HANDLERS = {
+  'wix.badges.v4.badge_created': ['badgesV2', 'onBadgeCreated'],
+  'wix.badges.v4.badge_updated': ['badgesV2', 'onBadgeUpdated'],
+  'wix.badges.v4.badge_deleted': ['badgesV2', 'onBadgeDeleted'],
+  'wix.badges.v4.badge_assignment_created': ['badgeAssignments', 'onBadgeAssignmentCreated'],
+  'wix.badges.v4.badge_assignment_deleted': ['badgeAssignments', 'onBadgeAssignmentDeleted'],
+  'wix.badges.v3.badge_badge_assigned': ['badges', 'onBadgeAssigned'],
+  'wix.badges.v3.badge_badge_unassigned': ['badges', 'onBadgeUnassigned'],
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A receiver as a site would write it: node:http turned into a Fetch
+ * Request, handed to `processRequest`. Handlers are registered for `types`
+ * only; a delivery of any other type makes `processRequest` throw, which the
+ * receiver answers with 500 and records in `unexpected`.
+ */
+export async function startReceiver(publicKey, types) {
+  const wix = createClient({
+    modules: { badgesV2, badgeAssignments, badges },
+    auth: AppStrategy({ appId: 'insignia-tests', publicKey }),
+  });
+  const received = [];
+  const unexpected = [];
+  const state = { failWith: 0 };
+  for (const type of types) {
+    const [mod, fn] = HANDLERS[type];
+    wix[mod][fn]((event) => {
+      received.push({ type, handler: `${mod}.${fn}`, event });
+    });
+  }
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (state.failWith) {
+      res.writeHead(state.failWith).end();
+      return;
+    }
+    try {
+      assert.equal(req.headers['content-type'], 'text/plain');
+      const request = new Request(`http://receiver${req.url}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+      await wix.webhooks.processRequest(request);
+      res.writeHead(200).end();
+    } catch (err) {
+      unexpected.push(String(err?.message ?? err));
+      res.writeHead(500).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/webhook`,
+    received,
+    unexpected,
+    state,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+export async function api(server, site, method, path, body) {
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: { authorization: site.apiKey, 'wix-site-id': site.siteId, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  return { status: res.status, body: json };
+}
+
+export async function publicKey(server) {
+  const res = await fetch(`${server.baseUrl}/insignia/v1/webhooks/public-key`);
+  assert.equal(res.status, 200);
+  const { publicKey } = await res.json();
+  assert.match(publicKey, /^-----BEGIN PUBLIC KEY-----\n/);
+  return publicKey;
+}
+
+export async function waitFor(what, check, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+});
+
+describe('webhooks through the official SDK receiver', () => {
+  it('calls each of the seven handlers with the entity and metadata', async () => {
+    const site = await server.newSite();
+    const receiver = await startReceiver(await publicKey(server), Object.keys(HANDLERS));
+    try {
+      const created = await api(server, site, 'POST', '/insignia/v1/webhooks', {
+        webhook: { url: receiver.url, eventTypes: Object.keys(HANDLERS) },
+      });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.equal(created.body.webhook.status, 'ACTIVE');
+
+      const { client } = site;
+      const badge = await client.badgesV2.createBadge({ title: 'Rising Star', backgroundColor: '#FED8B1', textColor: '#000000' });
+      const updated = await client.badgesV2.updateBadge(badge._id, { revision: badge.revision, title: 'Rising Star II' });
+      const memberId = randomUUID();
+      const assignment = await client.badgeAssignments.createBadgeAssignment({ badgeId: badge._id, memberId });
+      await client.badgeAssignments.deleteBadgeAssignment(assignment._id);
+      const legacyMember = randomUUID();
+      await client.badges.assignBadge(badge._id, [legacyMember]);
+      await client.badges.unassignBadge(badge._id, [legacyMember]);
+      await client.badgesV2.deleteBadge(badge._id);
+
+      const legacy = (type) => receiver.received.some((r) => r.type === type && r.event.data?.memberId === legacyMember);
+      await waitFor(
+        'every handler',
+        () =>
+          Object.keys(HANDLERS).every((t) => receiver.received.some((r) => r.type === t)) &&
+          legacy('wix.badges.v3.badge_badge_assigned') &&
+          legacy('wix.badges.v3.badge_badge_unassigned'),
+      );
+      assert.deepEqual(receiver.unexpected, []);
+      const first = (type) => receiver.received.find((r) => r.type === type).event;
+
+      const c = first('wix.badges.v4.badge_created');
+      assert.equal(c.entity._id, badge._id);
+      assert.equal(c.entity.title, 'Rising Star');
+      assert.ok(c.entity._createdDate instanceof Date);
+      assert.ok(c.metadata.eventTime instanceof Date);
+      assert.equal(c.metadata.entityId, badge._id);
+      assert.equal(c.metadata.entityFqdn, 'wix.badges.v4.badge');
+      assert.equal(c.metadata.slug, 'created');
+      assert.equal(c.metadata.instanceId, site.siteId);
+      assert.equal(c.metadata.identity.identityType, 'APP');
+      assert.equal(c.metadata.accountInfo.siteId, site.siteId);
+      assert.equal(typeof c.metadata._id, 'string');
+      assert.match(c.metadata.entityEventSequence, /^\d+$/);
+
+      const u = first('wix.badges.v4.badge_updated');
+      assert.equal(u.entity.title, updated.title);
+      assert.equal(u.metadata.slug, 'updated');
+      assert.ok(Number(u.metadata.entityEventSequence) > Number(c.metadata.entityEventSequence));
+
+      const d = first('wix.badges.v4.badge_deleted');
+      assert.equal(d.entity, undefined);
+      assert.equal(d.metadata.entityId, badge._id);
+
+      const ac = first('wix.badges.v4.badge_assignment_created');
+      assert.equal(ac.entity._id, assignment._id);
+      assert.equal(ac.entity.memberId, memberId);
+      assert.ok(ac.entity._createdDate instanceof Date);
+      assert.equal(ac.metadata.entityFqdn, 'wix.badges.v4.badge_assignment');
+
+      const ad = first('wix.badges.v4.badge_assignment_deleted');
+      assert.equal(ad.entity._id, assignment._id);
+      assert.equal(ad.metadata.slug, 'deleted');
+
+      const assigned = receiver.received.filter((r) => r.type === 'wix.badges.v3.badge_badge_assigned').map((r) => r.event);
+      assert.ok(assigned.some((e) => e.data.memberId === legacyMember && e.metadata.entityId === badge._id));
+      const unassigned = receiver.received.filter((r) => r.type === 'wix.badges.v3.badge_badge_unassigned').map((r) => r.event);
+      assert.ok(unassigned.some((e) => e.data.memberId === legacyMember && e.metadata.slug === 'badge_unassigned'));
+
+      // Every attempt is recorded and readable.
+      const id = created.body.webhook.id;
+      const deliveries = await api(server, site, 'GET', `/insignia/v1/webhooks/${id}/deliveries?status=DELIVERED`);
+      assert.equal(deliveries.status, 200);
+      assert.ok(deliveries.body.deliveries.length >= 7);
+      for (const delivery of deliveries.body.deliveries) {
+        assert.equal(delivery.attempts.at(-1).statusCode, 200);
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('sends a subscriber only the types it asked for, and retries a receiver that fails', async () => {
+    const site = await server.newSite();
+    const receiver = await startReceiver(await publicKey(server), ['wix.badges.v4.badge_created']);
+    try {
+      receiver.state.failWith = 500;
+      const created = await api(server, site, 'POST', '/insignia/v1/webhooks', {
+        webhook: { url: receiver.url, eventTypes: ['wix.badges.v4.badge_created'] },
+      });
+      assert.equal(created.status, 200);
+      const titles = ['One', 'Two', 'Three'];
+      for (const title of titles) {
+        const b = await site.client.badgesV2.createBadge({ title, backgroundColor: '#796EFF', textColor: '#FFFFFF' });
+        await site.client.badgesV2.updateBadge(b._id, { revision: b.revision, description: 'changed' });
+      }
+      await sleep(1_000);
+      receiver.state.failWith = 0;
+      await waitFor('three badges', () => receiver.received.length >= 3);
+      await sleep(500);
+      assert.deepEqual(receiver.unexpected, [], 'no event of a type it did not ask for');
+      assert.deepEqual(receiver.received.map((r) => r.event.entity.title).sort(), [...titles].sort());
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses bad subscriptions with a Wix-shaped 400 and stores nothing', async () => {
+    const site = await server.newSite();
+    for (const webhook of [
+      { url: 'ftp://example.org/x', eventTypes: ['wix.badges.v4.badge_created'] },
+      { url: 'http://127.0.0.1:1/x', eventTypes: ['wix.badges.v4.badge_exploded'] },
+      { url: 'http://127.0.0.1:1/x', eventTypes: [] },
+    ]) {
+      const res = await api(server, site, 'POST', '/insignia/v1/webhooks', { webhook });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.ok(res.body.details.validationError.fieldViolations.length > 0);
+    }
+    const list = await api(server, site, 'GET', '/insignia/v1/webhooks');
+    assert.deepEqual(list.body.webhooks, []);
+  });
+});
