@@ -138,11 +138,14 @@ describe('webhooks through the official SDK receiver', () => {
         'every handler',
         () =>
           Object.keys(HANDLERS).every((t) => receiver.received.some((r) => r.type === t)) &&
+          receiver.received.some((r) => r.event.metadata.entityId === assignment._id && r.event.metadata.slug === 'deleted') &&
           legacy('wix.badges.v3.badge_badge_assigned') &&
           legacy('wix.badges.v3.badge_badge_unassigned'),
       );
       assert.deepEqual(receiver.unexpected, []);
-      const first = (type) => receiver.received.find((r) => r.type === type).event;
+      // Order is kept per entity; the legacy calls make assignments of their own.
+      const first = (type, entityId = badge._id) =>
+        receiver.received.find((r) => r.type === type && r.event.metadata.entityId === entityId).event;
 
       const c = first('wix.badges.v4.badge_created');
       assert.equal(c.entity._id, badge._id);
@@ -167,13 +170,13 @@ describe('webhooks through the official SDK receiver', () => {
       assert.equal(d.entity, undefined);
       assert.equal(d.metadata.entityId, badge._id);
 
-      const ac = first('wix.badges.v4.badge_assignment_created');
+      const ac = first('wix.badges.v4.badge_assignment_created', assignment._id);
       assert.equal(ac.entity._id, assignment._id);
       assert.equal(ac.entity.memberId, memberId);
       assert.ok(ac.entity._createdDate instanceof Date);
       assert.equal(ac.metadata.entityFqdn, 'wix.badges.v4.badge_assignment');
 
-      const ad = first('wix.badges.v4.badge_assignment_deleted');
+      const ad = first('wix.badges.v4.badge_assignment_deleted', assignment._id);
       assert.equal(ad.entity._id, assignment._id);
       assert.equal(ad.metadata.slug, 'deleted');
 
