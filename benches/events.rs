@@ -38,7 +38,8 @@ struct Received {
 /// The event time inside a delivery (JWS claims → envelope → domain event).
 fn event_time(jws: &str) -> Option<Timestamp> {
     let claims = jws.split('.').nth(1)?;
-    let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).ok()?).ok()?;
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).ok()?).ok()?;
     let envelope: Value = serde_json::from_str(claims["data"].as_str()?).ok()?;
     let event: Value = serde_json::from_str(envelope["data"].as_str()?).ok()?;
     Timestamp::parse_rfc3339(event["eventTime"].as_str()?)
@@ -106,7 +107,13 @@ async fn load(db: &BenchDb, base: &str, site: uuid::Uuid, key: &str, total: usiz
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..clients {
-        let (http, bodies, next, base, key) = (http.clone(), bodies.clone(), next.clone(), base.to_owned(), key.to_owned());
+        let (http, bodies, next, base, key) = (
+            http.clone(),
+            bodies.clone(),
+            next.clone(),
+            base.to_owned(),
+            key.to_owned(),
+        );
         workers.push(tokio::spawn(async move {
             loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
@@ -145,7 +152,9 @@ async fn main() {
     let backend = plain.backend();
     println!("bulk load of {total} assignments in calls of 100, {clients} clients, on {backend}");
     let site = uuid::Uuid::new_v4();
-    let key = plain.key(SiteId::from_uuid(site), "SCOPE.DC-MEMBERS.MANAGE-BADGES").await;
+    let key = plain
+        .key(SiteId::from_uuid(site), "SCOPE.DC-MEMBERS.MANAGE-BADGES")
+        .await;
     let (base, _serving) = plain.serve().await;
     let without = load(&plain, &base, site, &key, total, clients).await;
     drop(plain);

@@ -17,3 +17,4 @@ mod ordering;
 mod pages;
 mod queries;
 mod tenancy;
+mod webhooks;
