@@ -40,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Webhook signing keys.
+    Webhooks {
+        #[command(subcommand)]
+        command: crate::events::config::WebhooksCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,6 +114,8 @@ pub struct ServeArgs {
     pub edge: EdgeArgs,
     #[command(flatten)]
     pub identity: IdentityArgs,
+    #[command(flatten)]
+    pub webhooks: crate::events::config::WebhookArgs,
 }
 
 impl ServeArgs {

@@ -3,9 +3,11 @@
 
 pub mod access;
 pub mod api;
+pub mod changes;
 pub mod config;
 pub mod diagnostics;
 pub mod domain;
+pub mod events;
 pub mod query;
 pub mod server;
 pub mod service;

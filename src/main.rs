@@ -37,6 +37,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { command } => keys(command).await,
         Command::Admin { command } => admin(command).await,
         Command::Clients { command } => clients(command).await,
+        Command::Webhooks { command } => webhooks(command).await,
     }
 }
 
@@ -55,12 +56,36 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_edge(args.edge.edge());
     state.services = state
         .services
-        .with_forward_auth_cookie(&args.identity.forward_auth_cookie);
+        .with_forward_auth_cookie(&args.identity.forward_auth_cookie)
+        .allowing_private_webhook_urls(args.webhooks.allow_private_webhook_urls);
+    let events = insignia::events::background::start(Arc::new(store.clone()), &args.webhooks).await?;
     tracing::info!(%addr, "insignia listening on http://{addr}");
     let app = insignia::api::router(state);
     insignia::server::serve(listener, app, args.edge.connection_limits(), shutdown_signal()).await?;
+    events.stop().await;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn webhooks(command: insignia::events::config::WebhooksCommand) -> anyhow::Result<()> {
+    use insignia::events::config::WebhooksCommand;
+    match command {
+        WebhooksCommand::PublicKey { database } => {
+            let store = open(&database).await?;
+            let key = insignia::service::webhooks::signing_key(&store).await?;
+            store.close().await;
+            print!("{}", key.public_pem);
+        }
+        WebhooksCommand::RotateKey { database } => {
+            let store = open(&database).await?;
+            let key = insignia::events::signing::KeyPair::generate().map_err(anyhow::Error::msg)?;
+            store.insert_signing_key(&key).await?;
+            store.retire_signing_keys(&key.id).await?;
+            store.close().await;
+            print!("{}", key.public_pem);
+        }
+    }
     Ok(())
 }
 

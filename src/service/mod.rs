@@ -9,16 +9,19 @@ pub mod assignments;
 pub mod auth;
 pub mod badges;
 pub mod delegation;
+pub mod events;
 pub mod frontend;
 pub mod health;
 pub mod pages;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access::{follower, AccessCache, CacheBudget};
 use crate::domain::{FieldViolation, SiteId};
+use crate::events::Actor;
 use crate::query::{CursorCodec, QueryError};
 use crate::store::{Store, StoreError, StoreResult};
 
@@ -72,6 +75,8 @@ pub struct Services {
     admin_session_ttl: Duration,
     /// The cookie the forward-auth gate reads a member token from.
     forward_auth_cookie: Arc<str>,
+    /// Whether webhook URLs may name loopback and private addresses.
+    allow_private_webhook_urls: bool,
 }
 
 impl Services {
@@ -97,7 +102,32 @@ impl Services {
             cursor_secret: secret.into(),
             admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
             forward_auth_cookie: Arc::from(DEFAULT_FORWARD_AUTH_COOKIE),
+            allow_private_webhook_urls: false,
         })
+    }
+
+    /// These services, their writes made by `actor` (the identity their
+    /// events carry).
+    pub fn acting_as(&self, actor: Actor) -> Services {
+        let mut services = self.clone();
+        services.store = self.store.acting_as(actor);
+        services
+    }
+
+    /// Lets webhook URLs name loopback and private addresses (development, tests).
+    pub fn allowing_private_webhook_urls(mut self, allow: bool) -> Self {
+        self.allow_private_webhook_urls = allow;
+        self
+    }
+
+    pub fn webhooks(&self) -> webhooks::Webhooks<'_> {
+        webhooks::Webhooks::new(self.store.as_ref(), self.allow_private_webhook_urls)
+    }
+
+    /// The store, for the background work that runs beside the API (the
+    /// webhook dispatcher).
+    pub fn store(&self) -> std::sync::Arc<dyn Store> {
+        self.store.clone()
     }
 
     pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
@@ -128,6 +158,10 @@ impl Services {
 
     pub fn pages(&self) -> Pages<'_> {
         Pages::new(self.store.as_ref(), &self.access)
+    }
+
+    pub fn events(&self) -> events::Events<'_> {
+        events::Events::new(self.store.as_ref())
     }
 
     pub fn access(&self) -> Access<'_> {
@@ -162,6 +196,17 @@ impl Services {
     /// The codec of one site's query cursors.
     pub fn cursors(&self, site: SiteId) -> CursorCodec {
         CursorCodec::for_site(&self.cursor_secret, site)
+    }
+}
+
+impl auth::Caller {
+    /// Who this caller's changes are made by.
+    pub fn actor(&self) -> Actor {
+        match self.identity() {
+            auth::Identity::ApiKey { key_id } => Actor::ApiKey(key_id.clone()),
+            auth::Identity::Member { member_id, .. } => Actor::Member(member_id.to_string()),
+            auth::Identity::Visitor { visitor_id, .. } => Actor::Visitor(visitor_id.to_string()),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use super::{Page, SqlStore, StoreError, StoreResult};
 use crate::domain::{
     fold_case, Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp, MAX_BADGES_PER_SITE,
 };
+use crate::events::NewEvent;
 use crate::query::{Dialect, Query, SqlParam, BADGES};
 
 /// How often a write is retried when a concurrent writer took the slug or
@@ -24,12 +25,11 @@ impl SqlStore {
             .icon
             .as_ref()
             .map(|i| serde_json::to_string(i).unwrap_or_default());
-        let site_lock = self.site_lock(site).await?;
         let mut last_error = None;
         for _ in 0..WRITE_ATTEMPTS {
-            let mut tx = self.write.begin().await?;
-            lock_site(&mut tx, site_lock).await?;
-            let slug = free_slug(&mut tx, site, &base, None).await?;
+            let mut write = self.begin_write(site).await?;
+            let tx = &mut *write.tx;
+            let slug = free_slug(tx, site, &base, None).await?;
             let next = sqlx::query(
                 "SELECT COALESCE(MAX(display_order), 0) + 1 AS next, COUNT(*) AS n FROM badges WHERE site_id = $1",
             )
@@ -67,7 +67,8 @@ impl SqlStore {
             match inserted {
                 Ok(row) => {
                     let created = rows::badge(&row)?;
-                    tx.commit().await?;
+                    let last = self.append(&mut write, &NewEvent::badge_created(&created)).await?;
+                    self.commit_write(write, last).await?;
                     return Ok(created);
                 }
                 // Another instance took the slug between our read and insert: try the next one.
@@ -98,11 +99,6 @@ impl SqlStore {
         expected: Option<i64>,
         patch: &BadgePatch,
     ) -> StoreResult<Badge> {
-        // A new title means a new slug: take the site's slug lock first.
-        let site_lock = match patch.title {
-            Some(_) => self.site_lock(site).await?,
-            None => None,
-        };
         // On PostgreSQL the row is locked as it is read, so concurrent writers
         // queue and each sees the revision the one before it left.
         let lock = if self.dialect == Dialect::Postgres {
@@ -111,8 +107,10 @@ impl SqlStore {
             ""
         };
         for _ in 0..WRITE_ATTEMPTS {
-            let mut tx = self.write.begin().await?;
-            lock_site(&mut tx, site_lock).await?;
+            // The site's row first (a new title means a new slug; every write
+            // numbers its events), then the badge's.
+            let mut write = self.begin_write(site).await?;
+            let tx = &mut *write.tx;
             let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 AND id = $2{lock}");
             let row = sqlx::query(&sql)
                 .bind(site.to_bytes())
@@ -129,7 +127,7 @@ impl SqlStore {
             }
             let next = patch.apply_to(&current);
             let slug = if next.title != current.title {
-                free_slug(&mut tx, site, &Slug::from_title(next.title.as_str()), Some(id)).await?
+                free_slug(tx, site, &Slug::from_title(next.title.as_str()), Some(id)).await?
             } else {
                 current.slug.clone()
             };
@@ -160,14 +158,15 @@ impl SqlStore {
                 Ok(Some(row)) => {
                     let badge = rows::badge(&row)?;
                     if badge.permissions_enabled != current.permissions_enabled {
-                        notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+                        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
                     }
-                    tx.commit().await?;
+                    let last = self.append(&mut write, &NewEvent::badge_updated(&badge)).await?;
+                    self.commit_write(write, last).await?;
                     return Ok(badge);
                 }
                 // Someone else updated it between our read and write.
                 Ok(None) => {
-                    drop(tx);
+                    drop(write);
                     if expected.is_some() {
                         let now = self.get_badge_impl(site, id).await?.ok_or(StoreError::NotFound)?;
                         return Err(StoreError::RevisionMismatch { current: now.revision });
@@ -183,9 +182,8 @@ impl SqlStore {
     pub(super) async fn delete_badge_impl(&self, site: SiteId, id: BadgeId) -> StoreResult<Badge> {
         // The site first, as page writers take it, then the badge: a page
         // write and this delete never wait for each other in a circle.
-        let site_lock = self.site_lock(site).await?;
-        let mut tx = self.write.begin().await?;
-        lock_site(&mut tx, site_lock).await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
         let sql = format!("DELETE FROM badges WHERE site_id = $1 AND id = $2 RETURNING {BADGE_COLUMNS}");
         let row = sqlx::query(&sql)
             .bind(site.to_bytes())
@@ -193,25 +191,33 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         let deleted = row.as_ref().map(rows::badge).transpose()?.ok_or(StoreError::NotFound)?;
-        let holders = SqlStore::delete_assignments_of_badge(&mut tx, site, id).await?;
-        super::identity::remove_badge_from_delegations(&mut tx, site, id).await?;
-        if super::pages::remove_badge_from_pages(&mut tx, site, id).await? > 0 {
-            notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        let holders = SqlStore::delete_assignments_of_badge(tx, site, id).await?;
+        super::identity::remove_badge_from_delegations(tx, site, id).await?;
+        if super::pages::remove_badge_from_pages(tx, site, id).await? > 0 {
+            notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
         }
         if !holders.is_empty() {
             notify(
-                &mut tx,
+                tx,
                 self.dialect,
                 &ChangeNotice::members(site, holders.iter().map(|a| a.member_id)),
             )
             .await?;
         }
-        tx.commit().await?;
+        // The assignments go first, each as caused by the badge's delete.
+        let mut events: Vec<NewEvent> = holders
+            .iter()
+            .flat_map(|a| NewEvent::assignment_deleted(a, Some("badge_deleted")))
+            .collect();
+        events.extend(NewEvent::badge_deleted(&deleted));
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok(deleted)
     }
 
     pub(super) async fn reorder_badges_impl(&self, site: SiteId, change: &OrderChange) -> StoreResult<Vec<Badge>> {
-        let mut tx = self.write.begin().await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
         let lock = if self.dialect == Dialect::Postgres {
             " FOR UPDATE"
         } else {
@@ -244,7 +250,14 @@ impl SqlStore {
         let sql = format!("SELECT {BADGE_COLUMNS} FROM badges WHERE site_id = $1 ORDER BY display_order, id");
         let all = sqlx::query(&sql).bind(site.to_bytes()).fetch_all(&mut *tx).await?;
         let badges = all.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?;
-        tx.commit().await?;
+        let last = if next != ids {
+            let order: Vec<BadgeId> = badges.iter().map(|b| b.id).collect();
+            self.append(&mut write, &[NewEvent::badges_reordered(site, &order)])
+                .await?
+        } else {
+            None
+        };
+        self.commit_write(write, last).await?;
         Ok(badges)
     }
 
@@ -279,31 +292,6 @@ impl SqlStore {
         let items = found.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?;
         Ok(page.with_items(items))
     }
-}
-
-impl SqlStore {
-    /// On PostgreSQL, the key of the site row that writers choosing a slug or
-    /// a display position lock first (see `lock_site`); `None` on SQLite,
-    /// whose single writer already runs them one at a time.
-    pub(super) async fn site_lock(&self, site: SiteId) -> StoreResult<Option<i64>> {
-        match self.dialect {
-            Dialect::Postgres => Ok(Some(self.site_key(site).await?)),
-            Dialect::Sqlite => Ok(None),
-        }
-    }
-}
-
-/// Serialises the writers of one site that pick a free slug or the next
-/// display position, so two instances never pick the same one. Taken before
-/// any badge row is locked.
-pub(super) async fn lock_site(conn: &mut AnyConnection, site_lock: Option<i64>) -> StoreResult<()> {
-    if let Some(pk) = site_lock {
-        sqlx::query("SELECT pk FROM sites WHERE pk = $1 FOR UPDATE")
-            .bind(pk)
-            .fetch_optional(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// The first free slug for `base` in the site: `base`, then `base-2`, `base-3`, …

@@ -2,7 +2,7 @@
 //! signs access tokens, and which badges' holders may assign a badge.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use super::keys::setting_secret;
 use super::rows::{badge_id, site_id};
@@ -39,14 +39,14 @@ fn session(row: &AnyRow) -> StoreResult<SessionRecord> {
 
 /// Forgets a deleted badge as a delegated badge and as an assigner.
 pub(super) async fn remove_badge_from_delegations(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     site: SiteId,
     badge: BadgeId,
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM badge_delegations WHERE site_id = $1 AND (badge_id = $2 OR assigner_badge_id = $2)")
         .bind(site.to_bytes())
         .bind(badge.to_bytes())
-        .execute(&mut **tx)
+        .execute(conn)
         .await?;
     Ok(())
 }

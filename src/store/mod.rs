@@ -12,20 +12,28 @@ mod identity;
 mod jobs;
 mod keys;
 pub mod notices;
+mod outbox;
 mod pages;
 mod rows;
 mod sites;
 mod sql;
 mod sql_store;
+mod webhooks;
 
 use async_trait::async_trait;
 
 pub use connect::{connect, ConnectOptions};
+pub use outbox::EVENTS_CHANNEL;
 pub use sql_store::SqlStore;
 
+use crate::changes::ChangeFeed;
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
+};
+use crate::events::signing::KeyPair;
+use crate::events::{
+    Actor, Claimed, Delivery, DeliveryStatus, NewWebhook, Outcome, StoredEvent, Webhook, WebhookPatch,
 };
 pub use crate::query::Page;
 use crate::query::{Dialect, Filter, Query};
@@ -152,6 +160,60 @@ pub trait Store: Send + Sync + 'static {
 
     /// A random secret shared by every instance on this database (signs cursors).
     async fn server_secret(&self) -> StoreResult<Vec<u8>>;
+
+    /// This store, its writes made by `actor` (their events' identity).
+    fn acting_as(&self, actor: Actor) -> std::sync::Arc<dyn Store>;
+
+    /// Where this instance announces its commits (see `changes`).
+    fn changes(&self) -> &ChangeFeed;
+
+    /// Starts announcing other instances' commits on [`Store::changes`]
+    /// (PostgreSQL); `None` where this process is the only writer.
+    fn follow_other_instances(&self) -> Option<tokio::task::JoinHandle<()>>;
+
+    // Events
+    /// The site's events after sequence number `after`, in commit order, at
+    /// most `limit`; only those of `types` unless it is empty.
+    async fn events_since(
+        &self,
+        site: SiteId,
+        after: i64,
+        types: &[String],
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>>;
+    /// The site's last sequence number (0 before any event).
+    async fn last_event_seq(&self, site: SiteId) -> StoreResult<i64>;
+    /// Drops events older than `before` that no subscription still needs.
+    async fn prune_events(&self, before: Timestamp) -> StoreResult<u64>;
+
+    // Webhooks
+    async fn insert_signing_key(&self, key: &KeyPair) -> StoreResult<()>;
+    /// The key new deliveries are signed with (the newest not retired).
+    async fn current_signing_key(&self) -> StoreResult<Option<KeyPair>>;
+    async fn signing_key(&self, id: &str) -> StoreResult<Option<KeyPair>>;
+    /// Retires every key but `keep`; a retired key is dropped once no
+    /// pending delivery is to be signed with it.
+    async fn retire_signing_keys(&self, keep: &str) -> StoreResult<()>;
+    async fn create_webhook(&self, site: SiteId, new: &NewWebhook) -> StoreResult<Webhook>;
+    async fn get_webhook(&self, site: SiteId, id: uuid::Uuid) -> StoreResult<Option<Webhook>>;
+    async fn list_webhooks(&self, site: SiteId) -> StoreResult<Vec<Webhook>>;
+    async fn update_webhook(&self, site: SiteId, id: uuid::Uuid, patch: &WebhookPatch) -> StoreResult<Webhook>;
+    /// Removes the subscription with its deliveries; false when there was none.
+    async fn delete_webhook(&self, site: SiteId, id: uuid::Uuid) -> StoreResult<bool>;
+    /// Makes deliveries of new events for every active subscription.
+    async fn fan_out(&self, key_id: &str) -> StoreResult<u64>;
+    /// Leases due deliveries, each the first pending of its order key.
+    async fn claim_deliveries(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Claimed>>;
+    async fn finish_deliveries(&self, outcomes: &[Outcome]) -> StoreResult<()>;
+    async fn list_deliveries(
+        &self,
+        site: SiteId,
+        id: uuid::Uuid,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>>;
+    /// Sends one event again (`Some(seq)`) or every dead one; returns how many.
+    async fn redeliver(&self, site: SiteId, id: uuid::Uuid, seq: Option<i64>) -> StoreResult<u64>;
 
     /// A listener for the change notices other processes' writes send, when
     /// they send any (PostgreSQL); `None` when this process is the only

@@ -19,6 +19,7 @@ use crate::domain::{
     BadgeId, MemberId, NewPage, PageBadges, PageId, PagePatch, PagePath, PageTitle, ProtectedPage, SiteId, Timestamp,
     MAX_PAGES_PER_SITE,
 };
+use crate::events::NewEvent;
 use crate::query::{Dialect, Query, SqlParam, SqlText, PAGES};
 
 const PAGE_COLUMNS: &str =
@@ -26,9 +27,8 @@ const PAGE_COLUMNS: &str =
 
 impl SqlStore {
     pub(super) async fn create_page_impl(&self, site: SiteId, page: &NewPage) -> StoreResult<ProtectedPage> {
-        let site_lock = self.site_lock(site).await?;
-        let mut tx = self.write.begin().await?;
-        super::badges::lock_site(&mut tx, site_lock).await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
         let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM pages WHERE site_id = $1")
             .bind(site.to_bytes())
             .fetch_one(&mut *tx)
@@ -37,8 +37,7 @@ impl SqlStore {
         if count >= MAX_PAGES_PER_SITE {
             return Err(StoreError::LimitReached(MAX_PAGES_PER_SITE));
         }
-        self.require_badges(&mut tx, site, page.badge_ids.as_slice(), &[])
-            .await?;
+        self.require_badges(tx, site, page.badge_ids.as_slice(), &[]).await?;
         let now = Timestamp::now().millis();
         let sql = format!(
             "INSERT INTO pages (site_id, id, revision, path, title, created_at, updated_at) \
@@ -54,10 +53,11 @@ impl SqlStore {
             .await
             .map_err(path_taken)?;
         let pk: i64 = row.try_get("pk")?;
-        write_page_badges(&mut tx, site, pk, &page.badge_ids).await?;
+        write_page_badges(tx, site, pk, &page.badge_ids).await?;
         let created = page_row(&row, page.badge_ids.clone())?;
-        notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
-        tx.commit().await?;
+        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        let last = self.append(&mut write, &[NewEvent::page_created(&created)]).await?;
+        self.commit_write(write, last).await?;
         Ok(created)
     }
 
@@ -83,19 +83,18 @@ impl SqlStore {
         revision: i64,
         patch: &PagePatch,
     ) -> StoreResult<ProtectedPage> {
-        let site_lock = self.site_lock(site).await?;
-        let mut tx = self.write.begin().await?;
-        super::badges::lock_site(&mut tx, site_lock).await?;
-        let current = read_page(&mut tx, site, id).await?.ok_or(StoreError::NotFound)?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
+        let current = read_page(tx, site, id).await?.ok_or(StoreError::NotFound)?;
         if current.revision != revision {
             return Err(StoreError::RevisionMismatch {
                 current: current.revision,
             });
         }
         let next = patch.apply_to(&current);
-        let pk = page_pk(&mut tx, site, id).await?;
+        let pk = page_pk(tx, site, id).await?;
         if next.badge_ids != current.badge_ids {
-            self.require_badges(&mut tx, site, next.badge_ids.as_slice(), current.badge_ids.as_slice())
+            self.require_badges(tx, site, next.badge_ids.as_slice(), current.badge_ids.as_slice())
                 .await?;
         }
         let sql = format!(
@@ -117,27 +116,28 @@ impl SqlStore {
                 .bind(pk)
                 .execute(&mut *tx)
                 .await?;
-            write_page_badges(&mut tx, site, pk, &next.badge_ids).await?;
+            write_page_badges(tx, site, pk, &next.badge_ids).await?;
         }
         let updated = page_row(&row, next.badge_ids)?;
-        notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
-        tx.commit().await?;
+        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        let last = self.append(&mut write, &[NewEvent::page_updated(&updated)]).await?;
+        self.commit_write(write, last).await?;
         Ok(updated)
     }
 
     pub(super) async fn delete_page_impl(&self, site: SiteId, id: PageId) -> StoreResult<ProtectedPage> {
-        let site_lock = self.site_lock(site).await?;
-        let mut tx = self.write.begin().await?;
-        super::badges::lock_site(&mut tx, site_lock).await?;
-        let page = read_page(&mut tx, site, id).await?.ok_or(StoreError::NotFound)?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
+        let page = read_page(tx, site, id).await?.ok_or(StoreError::NotFound)?;
         // Its badge rows go with it (ON DELETE CASCADE).
         sqlx::query("DELETE FROM pages WHERE site_id = $1 AND id = $2")
             .bind(site.to_bytes())
             .bind(id.to_bytes())
             .execute(&mut *tx)
             .await?;
-        notify(&mut tx, self.dialect, &ChangeNotice::Pages(site)).await?;
-        tx.commit().await?;
+        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        let last = self.append(&mut write, &[NewEvent::page_deleted(&page)]).await?;
+        self.commit_write(write, last).await?;
         Ok(page)
     }
 

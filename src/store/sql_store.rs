@@ -9,9 +9,14 @@ use super::{
     AccessRules, AdminSessionRecord, ApiKeyRecord, LoginLinkRecord, OAuthClientRecord, Page, PoolStats, SessionRecord,
     Store, StoreError, StoreResult,
 };
+use crate::changes::ChangeFeed;
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
     NewBadge, NewPage, OrderChange, PageId, PagePatch, ProtectedPage, SiteId, Tags, Timestamp,
+};
+use crate::events::signing::KeyPair;
+use crate::events::{
+    Actor, Claimed, Delivery, DeliveryStatus, NewWebhook, Outcome, StoredEvent, Webhook, WebhookPatch,
 };
 use crate::query::{
     compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
@@ -31,6 +36,10 @@ pub struct SqlStore {
     pub(super) site_keys: SiteKeys,
     /// Where other instances' change notices are heard (PostgreSQL only).
     pub(super) notices: Option<NoticeSource>,
+    /// Who the writes of this handle are made by (their events' identity).
+    pub(super) actor: Actor,
+    /// Where this instance's commits are announced.
+    pub(super) changes: ChangeFeed,
 }
 
 impl SqlStore {
@@ -41,6 +50,8 @@ impl SqlStore {
             dialect,
             site_keys: SiteKeys::default(),
             notices,
+            actor: Actor::Unknown,
+            changes: ChangeFeed::new(),
         }
     }
 
@@ -251,6 +262,100 @@ impl Store for SqlStore {
 
     async fn server_secret(&self) -> StoreResult<Vec<u8>> {
         self.server_secret_impl().await
+    }
+
+    fn acting_as(&self, actor: Actor) -> std::sync::Arc<dyn Store> {
+        let mut store = self.clone();
+        store.actor = actor;
+        std::sync::Arc::new(store)
+    }
+
+    fn changes(&self) -> &ChangeFeed {
+        &self.changes
+    }
+
+    fn follow_other_instances(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.follow_other_instances_impl()
+    }
+
+    async fn events_since(
+        &self,
+        site: SiteId,
+        after: i64,
+        types: &[String],
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.events_since_impl(site, after, types, limit).await
+    }
+
+    async fn last_event_seq(&self, site: SiteId) -> StoreResult<i64> {
+        self.last_event_seq_impl(site).await
+    }
+
+    async fn prune_events(&self, before: Timestamp) -> StoreResult<u64> {
+        self.prune_events_impl(before).await
+    }
+
+    async fn insert_signing_key(&self, key: &KeyPair) -> StoreResult<()> {
+        self.insert_signing_key_impl(key).await
+    }
+
+    async fn current_signing_key(&self) -> StoreResult<Option<KeyPair>> {
+        self.current_signing_key_impl().await
+    }
+
+    async fn signing_key(&self, id: &str) -> StoreResult<Option<KeyPair>> {
+        self.signing_key_impl(id).await
+    }
+
+    async fn retire_signing_keys(&self, keep: &str) -> StoreResult<()> {
+        self.retire_signing_keys_impl(keep).await
+    }
+
+    async fn create_webhook(&self, site: SiteId, new: &NewWebhook) -> StoreResult<Webhook> {
+        self.create_webhook_impl(site, new).await
+    }
+
+    async fn get_webhook(&self, site: SiteId, id: uuid::Uuid) -> StoreResult<Option<Webhook>> {
+        self.get_webhook_impl(site, id).await
+    }
+
+    async fn list_webhooks(&self, site: SiteId) -> StoreResult<Vec<Webhook>> {
+        self.list_webhooks_impl(site).await
+    }
+
+    async fn update_webhook(&self, site: SiteId, id: uuid::Uuid, patch: &WebhookPatch) -> StoreResult<Webhook> {
+        self.update_webhook_impl(site, id, patch).await
+    }
+
+    async fn delete_webhook(&self, site: SiteId, id: uuid::Uuid) -> StoreResult<bool> {
+        self.delete_webhook_impl(site, id).await
+    }
+
+    async fn fan_out(&self, key_id: &str) -> StoreResult<u64> {
+        self.fan_out_impl(key_id).await
+    }
+
+    async fn claim_deliveries(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Claimed>> {
+        self.claim_deliveries_impl(now, lease_until, limit).await
+    }
+
+    async fn finish_deliveries(&self, outcomes: &[Outcome]) -> StoreResult<()> {
+        self.finish_deliveries_impl(outcomes).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        site: SiteId,
+        id: uuid::Uuid,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        self.list_deliveries_impl(site, id, status, limit).await
+    }
+
+    async fn redeliver(&self, site: SiteId, id: uuid::Uuid, seq: Option<i64>) -> StoreResult<u64> {
+        self.redeliver_impl(site, id, seq).await
     }
 
     async fn listen_for_changes(&self) -> StoreResult<Option<NoticeListener>> {

@@ -538,6 +538,20 @@ backend_test!(
             .await
             .ok();
 
+        // Each of those changes is recorded as the member's: the events name them.
+        let feed = app
+            .call(&site, "GET", "/insignia/v1/events?types=wix.badges.v4.badge_assignment_created,wix.badges.v4.badge_assignment_deleted&limit=100", None)
+            .await;
+        let by_member: Vec<Value> = feed.ok()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| serde_json::from_str(e["identity"].as_str().unwrap()).unwrap())
+            .filter(|identity: &Value| identity["memberId"] == json!(boss))
+            .collect();
+        assert_eq!(by_member.len(), 4, "two V4 changes and two of the older API");
+        assert!(by_member.iter().all(|i| i["identityType"] == "MEMBER"), "{by_member:?}");
+
         // Nothing else: another badge, its own badge, or without the assigner badge.
         let before = assignment_count(&app, &site).await;
         for badge_id in [&other, &lead] {

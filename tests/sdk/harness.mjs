@@ -75,10 +75,10 @@ function recordingFetch(wire) {
  * Starts `insignia serve` on a free port with a fresh database and waits for /healthz.
  * `args` are added to `serve`'s own. Returns a server handle; call `stop()` when done.
  */
-export async function startServer({ args = [] } = {}) {
+export async function startServer({ args = [], ...options } = {}) {
   const bin = serverBinary();
   let tmp = null;
-  let databaseUrl = process.env.INSIGNIA_SDK_DATABASE_URL;
+  let databaseUrl = options.databaseUrl ?? process.env.INSIGNIA_SDK_DATABASE_URL;
   if (!databaseUrl) {
     tmp = mkdtempSync(path.join(tmpdir(), 'insignia-sdk-'));
     const dbFile = path.join(tmp, 'insignia.db');
@@ -89,7 +89,7 @@ export async function startServer({ args = [] } = {}) {
   const listen = `127.0.0.1:${port}`;
   const child = spawn(bin, ['serve', '--listen', listen, '--database', databaseUrl, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: { ...process.env, ...(options.env ?? {}) },
   });
   let output = '';
   const keep = (chunk) => {
@@ -189,6 +189,15 @@ export async function startServer({ args = [] } = {}) {
         client: server.client({ apiKey, siteId }, wire),
         readClient: server.client({ apiKey: readKey, siteId }, wire),
       };
+    },
+
+    /** Ends the server at once (SIGKILL), as a crash would. */
+    async kill() {
+      process.off('exit', killOnExit);
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
     },
 
     async stop() {

@@ -9,9 +9,11 @@
 
 mod access;
 mod delegation;
+mod events;
 mod forward_auth;
 mod pages;
 mod sessions;
+mod webhooks;
 
 use axum::http::Method;
 
@@ -46,5 +48,28 @@ pub fn routes() -> Routes {
             Method::POST,
             "/insignia/v1/members/{memberId}/sessions/revoke",
             sessions::revoke_member,
+        )
+        .read(Method::GET, "/insignia/v1/events", events::feed)
+        .manage(Method::POST, "/insignia/v1/webhooks", webhooks::create)
+        .manage(Method::GET, "/insignia/v1/webhooks", webhooks::list)
+        // What receivers verify signatures with: public, like Wix's app public keys.
+        .add(
+            Method::GET,
+            "/insignia/v1/webhooks/public-key",
+            Access::Public,
+            webhooks::public_key,
+        )
+        .manage(Method::GET, "/insignia/v1/webhooks/{id}", webhooks::fetch)
+        .manage(Method::PATCH, "/insignia/v1/webhooks/{id}", webhooks::update)
+        .manage(Method::DELETE, "/insignia/v1/webhooks/{id}", webhooks::delete)
+        .manage(
+            Method::GET,
+            "/insignia/v1/webhooks/{id}/deliveries",
+            webhooks::deliveries,
+        )
+        .manage(
+            Method::POST,
+            "/insignia/v1/webhooks/{id}/redeliver",
+            webhooks::redeliver,
         )
 }

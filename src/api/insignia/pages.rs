@@ -47,6 +47,7 @@ pub async fn create(
     let input = required_object(&body, "page", "PAGE_NOT_PROVIDED")?;
     let page = state
         .services
+        .acting_as(caller.actor())
         .pages()
         .create(caller.site, new_page(input, "page")?)
         .await?;
@@ -84,7 +85,12 @@ pub async fn update(
     fields.finish()?;
     let patch = page_patch(input, "page")?;
     let revision = revision.ok_or_else(ApiError::internal)?;
-    let page = state.services.pages().update(caller.site, id, revision, patch).await?;
+    let page = state
+        .services
+        .acting_as(caller.actor())
+        .pages()
+        .update(caller.site, id, revision, patch)
+        .await?;
     Ok(Json(json!({ "page": page_json(&page) })))
 }
 
@@ -94,7 +100,12 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
-    state.services.pages().delete(caller.site, page_id(&id)?).await?;
+    state
+        .services
+        .acting_as(caller.actor())
+        .pages()
+        .delete(caller.site, page_id(&id)?)
+        .await?;
     Ok(Json(json!({})))
 }
 

@@ -40,7 +40,12 @@ pub(super) async fn create(
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
     let new = badge_input::new_badge(input, "badge", MissingColour::Default)?;
-    let badge = state.services.badges().create(caller.site, new).await?;
+    let badge = state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .create(caller.site, new)
+        .await?;
     Ok(one_badge(&badge))
 }
 
@@ -65,7 +70,12 @@ pub(super) async fn update(
     let id = badge_id(&id)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
     let patch = badge_input::badge_patch(input, "badge")?;
-    let badge = state.services.badges().update(caller.site, id, None, patch).await?;
+    let badge = state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .update(caller.site, id, None, patch)
+        .await?;
     Ok(one_badge(&badge))
 }
 
@@ -75,7 +85,12 @@ pub(super) async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
-    state.services.badges().delete(caller.site, badge_id(&id)?).await?;
+    state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .delete(caller.site, badge_id(&id)?)
+        .await?;
     Ok(Json(json!({})))
 }
 

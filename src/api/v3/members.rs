@@ -49,6 +49,7 @@ pub(super) async fn assign(
     let members = member_ids(&body, "memberIds", MAX_MEMBERS_PER_CHANGE)?;
     let holding = state
         .services
+        .acting_as(caller.actor())
         .assignments()
         .assign_members(caller.site, badge, &members)
         .await?;
@@ -78,6 +79,7 @@ pub(super) async fn assign_badges(
     }
     let assigned = state
         .services
+        .acting_as(caller.actor())
         .assignments()
         .assign_badges(caller.site, member, &badges)
         .await?;
@@ -107,6 +109,7 @@ pub(super) async fn unassign(
     let members = member_ids(&query, "memberIds", MAX_MEMBERS_PER_CHANGE)?;
     state
         .services
+        .acting_as(caller.actor())
         .assignments()
         .unassign_members(caller.site, badge, &members)
         .await?;

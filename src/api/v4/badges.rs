@@ -71,7 +71,12 @@ async fn create(
     caller.require(Scope::ManageBadges)?;
     let input = required_object(&body, "badge", "BADGE_NOT_PROVIDED")?;
     let new = badge_input::new_badge(input, "badge", MissingColour::Refuse)?;
-    let badge = state.services.badges().create(caller.site, new).await?;
+    let badge = state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .create(caller.site, new)
+        .await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
 
@@ -101,7 +106,12 @@ async fn update(
     }
     fields.finish()?;
     let patch = badge_input::badge_patch(input, "badge")?;
-    let badge = state.services.badges().update(caller.site, id, revision, patch).await?;
+    let badge = state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .update(caller.site, id, revision, patch)
+        .await?;
     Ok(Json(json!({ "badge": badge_json(&badge) })))
 }
 
@@ -111,7 +121,12 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
-    state.services.badges().delete(caller.site, badge_id(&id)?).await?;
+    state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .delete(caller.site, badge_id(&id)?)
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -178,6 +193,11 @@ async fn move_badge(
     let change = position.and_then(|position| f.check(OrderChange::move_badge(id, position, "moveAfterBadgeId")));
     f.finish()?;
     let change = change.ok_or_else(ApiError::internal)?;
-    state.services.badges().reorder(caller.site, change).await?;
+    state
+        .services
+        .acting_as(caller.actor())
+        .badges()
+        .reorder(caller.site, change)
+        .await?;
     Ok(Json(json!({})))
 }

@@ -30,7 +30,7 @@ impl QueryParams {
     }
 
     /// The single value of `name`; given twice is an error.
-    fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
+    pub fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
         match self.all(name).as_slice() {
             [] => Ok(None),
             [value] => Ok(Some(value)),

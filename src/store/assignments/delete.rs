@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 
 use super::{in_asked_order, of_site_by_id};
 use crate::domain::{AssignmentId, BadgeAssignment, BadgeId, MemberId, SiteId};
+use crate::events::NewEvent;
 use crate::query::{SqlParam, SqlText};
 use crate::store::rows::{self, ASSIGNMENT_COLUMNS};
 use crate::store::sql::statement;
@@ -22,8 +23,9 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.write.begin().await?;
-        self.lock_badges_of(&mut tx, site, site_pk, ids).await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
+        self.lock_badges_of(tx, site, site_pk, ids).await?;
         let mut text = SqlText::new();
         let named = of_site_by_id(&mut text, site_pk, ids);
         text.push(&format!(
@@ -31,9 +33,14 @@ impl SqlStore {
         ));
         let deleted = statement(&text).fetch_all(&mut *tx).await?;
         let deleted: Vec<BadgeAssignment> = deleted.iter().map(rows::assignment).collect::<StoreResult<_>>()?;
-        Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
-        self.notify_members(&mut tx, site, &deleted).await?;
-        tx.commit().await?;
+        Self::adjust_member_counts(tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
+        self.notify_members(tx, site, &deleted).await?;
+        let events: Vec<NewEvent> = deleted
+            .iter()
+            .flat_map(|a| NewEvent::assignment_deleted(a, None))
+            .collect();
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok(in_asked_order(ids, deleted))
     }
 
@@ -50,8 +57,9 @@ impl SqlStore {
         if members.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.write.begin().await?;
-        self.lock_badges(&mut tx, site, &[badge]).await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
+        self.lock_badges(tx, site, &[badge]).await?;
         let mut text = SqlText::new();
         let site_param = text.bind(SqlParam::Int(site_pk));
         let badge_param = text.bind(SqlParam::Blob(badge.to_bytes()));
@@ -66,9 +74,14 @@ impl SqlStore {
             .iter()
             .map(rows::assignment)
             .collect::<StoreResult<_>>()?;
-        Self::adjust_member_counts(&mut tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
-        self.notify_members(&mut tx, site, &deleted).await?;
-        tx.commit().await?;
+        Self::adjust_member_counts(tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
+        self.notify_members(tx, site, &deleted).await?;
+        let events: Vec<NewEvent> = deleted
+            .iter()
+            .flat_map(|a| NewEvent::assignment_deleted(a, None))
+            .collect();
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok(deleted)
     }
 

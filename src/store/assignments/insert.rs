@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::of_site_by_id;
 use crate::domain::{AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, NewAssignment, SiteId, Timestamp};
+use crate::events::NewEvent;
 use crate::query::{Dialect, SqlParam, SqlText};
 use crate::store::rows::{self, tags_json};
 use crate::store::sql::{bind_all, positional, statement, values_list};
@@ -93,8 +94,13 @@ impl SqlStore {
             .iter()
             .all(|(_, a)| a.tags.public.is_empty() && a.tags.private.is_empty());
         let (inserted, locked) = if self.dialect == Dialect::Sqlite && untagged {
+            let events: Vec<(AssignmentId, NewEvent)> = pending
+                .iter()
+                .flat_map(|(_, a)| NewEvent::assignment_created(a).map(|e| (a.id, e)))
+                .collect();
             (
-                self.insert_untagged_sqlite(site, site_pk, sql, params, ids).await?,
+                self.insert_untagged_sqlite(site, site_pk, sql, params, ids, &events)
+                    .await?,
                 None,
             )
         } else {
@@ -137,9 +143,10 @@ impl SqlStore {
         badge_ids: &[BadgeId],
         ids: Vec<AssignmentId>,
     ) -> StoreResult<(HashSet<AssignmentId>, Option<HashSet<BadgeId>>)> {
-        let mut tx = self.write.begin().await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
         let locked = if self.dialect == Dialect::Postgres {
-            Some(self.lock_badges(&mut tx, site, badge_ids).await?)
+            Some(self.lock_badges(tx, site, badge_ids).await?)
         } else {
             None
         };
@@ -147,20 +154,22 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?
             .rows_affected() as usize;
-        let inserted = Self::inserted_ids(&mut tx, site_pk, inserted_count, ids).await?;
+        let inserted = Self::inserted_ids(tx, site_pk, inserted_count, ids).await?;
         let added = pending
             .iter()
             .filter(|(_, a)| inserted.contains(&a.id))
             .map(|(_, a)| a.badge_id);
-        Self::adjust_member_counts(&mut tx, site, added, 1).await?;
+        Self::adjust_member_counts(tx, site, added, 1).await?;
         let made: Vec<&BadgeAssignment> = pending
             .iter()
             .map(|(_, a)| a)
             .filter(|a| inserted.contains(&a.id))
             .collect();
-        Self::insert_tag_rows(&mut tx, self.dialect, site_pk, made.iter().copied()).await?;
-        self.notify_members(&mut tx, site, made).await?;
-        tx.commit().await?;
+        Self::insert_tag_rows(tx, self.dialect, site_pk, made.iter().copied()).await?;
+        let events: Vec<NewEvent> = made.iter().flat_map(|a| NewEvent::assignment_created(a)).collect();
+        self.notify_members(tx, site, made).await?;
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok((inserted, locked))
     }
 
@@ -170,6 +179,7 @@ impl SqlStore {
     /// only while the script runs, not while this task is scheduled between
     /// statements. It runs as a task of its own so that a cancelled request
     /// cannot stop it half way with the transaction open.
+    #[allow(clippy::too_many_arguments)]
     async fn insert_untagged_sqlite(
         &self,
         site: SiteId,
@@ -177,20 +187,49 @@ impl SqlStore {
         insert_sql: String,
         mut params: Vec<SqlParam>,
         ids: Vec<AssignmentId>,
+        events: &[(AssignmentId, NewEvent)],
     ) -> StoreResult<HashSet<AssignmentId>> {
         let id_list = vec!["?"; ids.len()].join(", ");
         // Counts by badge of the rows this script made: the ids are fresh, so
-        // every id found was inserted just now.
+        // every id found was inserted just now. The events of the rows made
+        // are numbered in the order given, after the site's last number.
         let script = format!(
             "BEGIN IMMEDIATE; {insert_sql}; SELECT changes() AS inserted; \
              UPDATE badges SET member_count = member_count + d.n \
              FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments \
                    WHERE site_pk = ? AND id IN ({id_list}) GROUP BY badge_id) AS d \
-             WHERE badges.site_id = ? AND badges.id = d.badge_id; COMMIT"
+             WHERE badges.site_id = ? AND badges.id = d.badge_id; \
+             WITH e (n, id, assignment_id, event_type, entity_id, body) AS (VALUES {}) \
+             INSERT INTO events (site_pk, seq, id, event_type, entity_id, event_time, identity, body) \
+             SELECT ?, (SELECT event_seq FROM sites WHERE pk = ?) + ROW_NUMBER() OVER (ORDER BY e.n), \
+                    e.id, e.event_type, e.entity_id, ?, ?, e.body FROM e \
+             WHERE EXISTS (SELECT 1 FROM badge_assignments a WHERE a.site_pk = ? AND a.id = e.assignment_id); \
+             UPDATE sites SET event_seq = event_seq + changes() WHERE pk = ?; \
+             SELECT event_seq AS last_seq FROM sites WHERE pk = ?; COMMIT",
+            values_list(Dialect::Sqlite, events.len(), 6)
         );
         params.push(SqlParam::Int(site_pk));
         params.extend(ids.iter().map(|id| SqlParam::Blob(id.to_bytes())));
         params.push(SqlParam::Blob(site.to_bytes()));
+        for (n, (assignment, event)) in events.iter().enumerate() {
+            params.extend([
+                SqlParam::Int(n as i64),
+                SqlParam::Blob(uuid::Uuid::new_v4().as_bytes().to_vec()),
+                SqlParam::Blob(assignment.to_bytes()),
+                SqlParam::Text(event.event_type.as_str().to_owned()),
+                SqlParam::Blob(event.entity_id.as_bytes().to_vec()),
+                SqlParam::Text(event.body_text()),
+            ]);
+        }
+        params.extend([
+            SqlParam::Int(site_pk),
+            SqlParam::Int(site_pk),
+            SqlParam::Int(Timestamp::now().millis()),
+            SqlParam::Text(self.actor.identity_json()),
+            SqlParam::Int(site_pk),
+            SqlParam::Int(site_pk),
+            SqlParam::Int(site_pk),
+        ]);
         let write = self.write.clone();
         let task = tokio::spawn(async move {
             let mut conn = write.acquire().await?;
@@ -210,11 +249,21 @@ impl SqlStore {
                 Some(row) => row.try_get("inserted")?,
                 None => 0,
             };
+            let last_seq: Option<i64> = match rows.get(1) {
+                Some(row) if inserted > 0 => Some(row.try_get("last_seq")?),
+                _ => None,
+            };
             // Still on the only write connection: nothing has changed since the script.
-            Self::inserted_ids(&mut conn, site_pk, inserted as usize, ids).await
+            let made = Self::inserted_ids(&mut conn, site_pk, inserted as usize, ids).await?;
+            Ok::<_, StoreError>((made, last_seq))
         });
-        task.await
-            .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))?
+        let (made, last_seq) = task
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))??;
+        if let Some(seq) = last_seq {
+            self.changes.advanced(site, seq);
+        }
+        Ok(made)
     }
 
     /// The ids an insert of `ids` made, given how many rows it reported.

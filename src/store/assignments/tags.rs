@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 
 use super::{in_asked_order, of_site_by_id};
 use crate::domain::{AssignmentId, BadgeAssignment, Job, JobId, SiteId, Tags, Timestamp};
+use crate::events::NewEvent;
 use crate::query::{compile_filter, Filter, SqlParam, SqlText, ASSIGNMENTS};
 use crate::store::rows::{self, tags_json, ASSIGNMENT_COLUMNS};
 use crate::store::sql::statement;
@@ -26,15 +27,18 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.write.begin().await?;
+        let mut write = self.begin_write(site).await?;
+        let tx = &mut *write.tx;
         let mut text = SqlText::new();
         let named = of_site_by_id(&mut text, site_pk, ids);
         text.push(&format!(
             "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE {named}"
         ));
         let found = statement(&text).fetch_all(&mut *tx).await?;
-        let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
-        tx.commit().await?;
+        let updated = retag(tx, site_pk, &found, add, remove).await?;
+        let events: Vec<NewEvent> = updated.iter().map(NewEvent::assignment_tags_updated).collect();
+        let last = self.append(&mut write, &events).await?;
+        self.commit_write(write, last).await?;
         Ok(in_asked_order(ids, updated))
     }
 
@@ -66,8 +70,10 @@ impl SqlStore {
         };
         Self::insert_job(&mut *self.write.acquire().await?, site_pk, &job).await?;
         let mut after: Option<Vec<u8>> = None;
+        // Each batch is one short write: its retags, the job's progress and their events.
         loop {
-            let mut tx = self.write.begin().await?;
+            let mut write = self.begin_write(site).await?;
+            let tx = &mut *write.tx;
             let mut text = SqlText::new();
             let site_param = text.bind(SqlParam::Int(site_pk));
             text.push(&format!(
@@ -80,7 +86,7 @@ impl SqlStore {
             compile_filter(self.dialect, &ASSIGNMENTS, filter, &mut text);
             text.push(&format!(" ORDER BY badge_assignments.id LIMIT {RETAG_BATCH}"));
             let found = statement(&text).fetch_all(&mut *tx).await?;
-            let updated = retag(&mut tx, site_pk, &found, add, remove).await?;
+            let updated = retag(tx, site_pk, &found, add, remove).await?;
             let finished = found.len() < RETAG_BATCH;
             job.total += found.len() as i64;
             job.succeeded += updated.len() as i64;
@@ -89,8 +95,10 @@ impl SqlStore {
             if finished {
                 job.status = "FINISHED".into();
             }
-            Self::update_job(&mut tx, site_pk, &job).await?;
-            tx.commit().await?;
+            Self::update_job(tx, site_pk, &job).await?;
+            let events: Vec<NewEvent> = updated.iter().map(NewEvent::assignment_tags_updated).collect();
+            let last = self.append(&mut write, &events).await?;
+            self.commit_write(write, last).await?;
             metrics::counter!(JOB_ROWS_METRIC, "kind" => "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS")
                 .increment(found.len() as u64);
             match updated.last() {

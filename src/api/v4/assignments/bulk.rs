@@ -73,7 +73,12 @@ pub(super) async fn create(
         }
     }
     f.finish()?;
-    let created = state.services.assignments().create_many(caller.site, &valid).await?;
+    let created = state
+        .services
+        .acting_as(caller.actor())
+        .assignments()
+        .create_many(caller.site, &valid)
+        .await?;
     let results = created
         .into_iter()
         .map(|result| match result {
@@ -119,7 +124,12 @@ pub(super) async fn delete(
 ) -> Result<Json<BulkReply>, ApiError> {
     caller.require(Scope::ManageBadges)?;
     let ids = bulk_ids(&body, "badgeAssignmentIds")?;
-    let deleted = state.services.assignments().delete_many(caller.site, &ids).await?;
+    let deleted = state
+        .services
+        .acting_as(caller.actor())
+        .assignments()
+        .delete_many(caller.site, &ids)
+        .await?;
     Ok(Json(bulk_reply(results_by_id(&ids, deleted, false))))
 }
 
@@ -136,6 +146,7 @@ pub(super) async fn update_tags(
     f.finish()?;
     let updated = state
         .services
+        .acting_as(caller.actor())
         .assignments()
         .update_tags(caller.site, &ids, &add, &remove)
         .await?;

@@ -42,6 +42,7 @@ pub(super) async fn update_tags_by_filter(
     let (add, remove) = tag_change(&body)?;
     let job = state
         .services
+        .acting_as(caller.actor())
         .assignments()
         .update_tags_by_filter(caller.site, &filter, &add, &remove)
         .await?;

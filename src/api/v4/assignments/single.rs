@@ -32,7 +32,12 @@ pub(super) async fn create(
     if !caller.sees_private_tags() && !item.tags.private.is_empty() {
         return Err(ApiError::forbidden("privateTags are not writable with a member token"));
     }
-    let created = state.services.assignments().create(caller.site, item).await?;
+    let created = state
+        .services
+        .acting_as(caller.actor())
+        .assignments()
+        .create(caller.site, item)
+        .await?;
     Ok(Json(
         json!({ "badgeAssignment": assignment_json_for(&created, caller.sees_private_tags()) }),
     ))
@@ -75,6 +80,11 @@ pub(super) async fn delete(
     } else {
         caller.require(Scope::ManageBadges)?;
     }
-    state.services.assignments().delete(caller.site, id).await?;
+    state
+        .services
+        .acting_as(caller.actor())
+        .assignments()
+        .delete(caller.site, id)
+        .await?;
     Ok(Json(json!({})))
 }
