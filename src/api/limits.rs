@@ -21,7 +21,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http_body::{Frame, SizeHint};
+use http_body::{Body as _, Frame, SizeHint};
 use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 
@@ -66,7 +66,8 @@ pub(super) async fn shed(slots: Arc<Semaphore>, request: Request, next: Next) ->
 /// its body did not arrive within `body_limit`.
 pub(super) async fn deadline(limits: RequestLimits, request: Request, next: Next) -> Response {
     let expired = Arc::new(AtomicBool::new(false));
-    let request = if limits.body_timeout.is_zero() {
+    // A request without a body (most reads) needs no body clock.
+    let request = if limits.body_timeout.is_zero() || request.body().is_end_stream() {
         request
     } else {
         let flag = expired.clone();

@@ -140,15 +140,34 @@ async fn connect_postgres(options: &ConnectOptions) -> StoreResult<SqlStore> {
         if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || schema.is_empty() {
             return Err(StoreError::Config(format!("invalid schema name {schema:?}")));
         }
-        let admin: AnyPool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect_with(any.clone())
-            .await?;
-        admin
+    }
+    let setup_schema = options.schema.clone();
+    // Migrations on a connection of their own, without the short lock wait
+    // of request connections: instances starting together queue on the
+    // migration lock for as long as the migrations take.
+    let setup: AnyPool = AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _| {
+            let schema = setup_schema.clone();
+            Box::pin(async move {
+                if let Some(schema) = schema {
+                    conn.execute(format!("SET search_path TO {schema}").as_str()).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(any.clone())
+        .await?;
+    if let Some(schema) = &options.schema {
+        setup
             .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
             .await?;
-        admin.close().await;
     }
+    POSTGRES_MIGRATIONS.run(&setup).await?;
+    super::badges::fold_unfolded_badges(&setup).await?;
+    setup.close().await;
+
     let schema = options.schema.clone();
     let timeout = options.statement_timeout_ms;
     let lock_timeout = options.wait.as_millis();
@@ -172,8 +191,6 @@ async fn connect_postgres(options: &ConnectOptions) -> StoreResult<SqlStore> {
         })
         .connect_with(any)
         .await?;
-    POSTGRES_MIGRATIONS.run(&pool).await?;
-    super::badges::fold_unfolded_badges(&pool).await?;
     let notices = NoticeSource {
         url: options.url.clone(),
         schema: options.schema.clone(),
