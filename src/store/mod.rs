@@ -15,11 +15,15 @@ mod rows;
 mod sites;
 mod sql;
 mod sql_store;
+mod transfer;
 
 use async_trait::async_trait;
 
 pub use connect::{connect, ConnectOptions};
 pub use sql_store::SqlStore;
+pub use transfer::{
+    ExportError, ExportItem, ImportAssignment, ImportBadge, ImportBatch, ImportPage, Mapped, ResumePoint,
+};
 
 use crate::domain::{
     AssignmentId, AssignmentRefusal, Badge, BadgeAssignment, BadgeId, BadgePatch, Job, JobId, MemberId, NewAssignment,
