@@ -9,4 +9,5 @@ pub mod domain;
 pub mod query;
 pub mod service;
 pub mod store;
+pub mod transfer;
 pub mod web;

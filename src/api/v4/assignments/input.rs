@@ -38,7 +38,7 @@ fn parse_tags(f: &mut Fields, name: &str) -> Option<Tags> {
 }
 
 /// One `badgeAssignment` object of a request.
-pub(super) fn parse_new_assignment(
+pub(crate) fn parse_new_assignment(
     obj: &Map<String, Value>,
     prefix: &str,
 ) -> Result<NewAssignment, Vec<FieldViolation>> {
