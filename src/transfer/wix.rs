@@ -1,7 +1,9 @@
 //! `insignia import wix`: copies a Wix site's badges and assignments into
 //! an Insignia site through Wix's public REST APIs (the wire Insignia
-//! serves too): badges from `POST /badges/v4/badges/query` with no sort,
-//! which answers in display order, and assignments from
+//! serves too): badges from `POST /badges/v4/badges/query` (every field,
+//! the icon as an Image), put in the site's display order, which only the
+//! older API's list tells (`GET /members/v3/badges`, in display order;
+//! V4 queries default to newest first); assignments from
 //! `POST /badges/v4/assignments/query`, oldest first, a page at a time.
 //!
 //! Every row copied is recorded in the id map (`wix:<site id>`) in the
@@ -61,15 +63,21 @@ struct Wix {
 
 impl Wix {
     async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.call(path, Some(body)).await
+    }
+
+    /// POST with a JSON body, or GET without one; transient failures are retried.
+    async fn call(&self, path: &str, body: Option<&Value>) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.options.base_url.trim_end_matches('/'));
         let mut wait = Duration::from_millis(250);
         for attempt in 1..=ATTEMPTS {
-            let sent = self
-                .http
-                .post(&url)
+            let request = match body {
+                Some(body) => self.http.post(&url).json(body),
+                None => self.http.get(&url),
+            };
+            let sent = request
                 .header("authorization", &self.options.api_key)
                 .header("wix-site-id", &self.options.source_site)
-                .json(body)
                 .send()
                 .await;
             let retry = match sent {
@@ -152,6 +160,14 @@ async fn copy_badges(
             break;
         }
     }
+    let order = display_order(wix).await?;
+    // Stable: a badge the older list did not name (created meanwhile) goes last.
+    listed.sort_by_key(|b| {
+        b.get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| order.get(id).copied())
+            .unwrap_or(usize::MAX)
+    });
 
     let existing = store.badge_ids(site).await?;
     let mut known: HashSet<BadgeId> = existing.clone();
@@ -199,6 +215,30 @@ async fn copy_badges(
         report.badges, report.already
     );
     Ok(map)
+}
+
+/// Badge id -> place in the site's display order, from the older API's list.
+async fn display_order(wix: &Wix) -> anyhow::Result<HashMap<String, usize>> {
+    let mut order = HashMap::new();
+    loop {
+        let path = format!(
+            "/members/v3/badges?paging.limit={PAGE_SIZE}&paging.offset={}",
+            order.len()
+        );
+        let page = wix.call(&path, None).await?;
+        let badges = items(&page, "badges")?;
+        let got = badges.len();
+        for badge in badges {
+            if let Some(id) = badge.get("id").and_then(Value::as_str) {
+                let next = order.len();
+                order.entry(id.to_owned()).or_insert(next);
+            }
+        }
+        if got < PAGE_SIZE as usize {
+            break;
+        }
+    }
+    Ok(order)
 }
 
 async fn copy_assignments(
