@@ -29,7 +29,12 @@ async fn main() {
     // An export as `insignia export` writes it, made directly: 3 badges, then assignments oldest first.
     let source = dir.path().join("source.jsonl");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&source).expect("file"));
-    writeln!(out, "{}", json!({"site": site.to_string(), "type": "insignia-export", "version": 1})).unwrap();
+    writeln!(
+        out,
+        "{}",
+        json!({"site": site.to_string(), "type": "insignia-export", "version": 1})
+    )
+    .unwrap();
     let start = Timestamp::now().millis() - total as i64;
     let badges: Vec<BadgeId> = (0..3).map(|_| BadgeId::generate()).collect();
     for (i, id) in badges.iter().enumerate() {
@@ -64,13 +69,17 @@ async fn main() {
         batch_lines: 5_000,
     };
     let began = Instant::now();
-    let imported = import_file(&db.store, &source, &options, &Stop::default()).await.expect("import");
+    let imported = import_file(&db.store, &source, &options, &Stop::default())
+        .await
+        .expect("import");
     let import_time = began.elapsed();
     assert_eq!(imported.assignments, total as u64);
 
     let again = dir.path().join("again.jsonl");
     let began = Instant::now();
-    let exported = export(&db.store, site, Some(&again), &Stop::default()).await.expect("export");
+    let exported = export(&db.store, site, Some(&again), &Stop::default())
+        .await
+        .expect("export");
     let export_time = began.elapsed();
     assert_eq!(exported.assignments, total as u64);
     let same = std::fs::read(&source).unwrap() == std::fs::read(&again).unwrap();

@@ -9,4 +9,5 @@ mod backup;
 mod helpers;
 mod refused;
 mod round_trip;
+mod stop;
 mod wix;
