@@ -37,7 +37,11 @@ impl SqlStore {
             insert_page(&mut tx, site, page).await?;
         }
         if !batch.assignments.is_empty() {
-            for chunk in batch.assignments.chunks(ROWS_PER_INSERT) {
+            // In primary-key order: each row lands next to the one before it,
+            // so SQLite finds its leaf from the cursor instead of from the root.
+            let mut ordered: Vec<&ImportAssignment> = batch.assignments.iter().collect();
+            ordered.sort_unstable_by_key(|a| (a.member_id, a.badge_id));
+            for chunk in ordered.chunks(ROWS_PER_INSERT) {
                 insert_assignments(&mut tx, self.dialect, site_pk, chunk).await?;
             }
             let made: Vec<BadgeAssignment> = batch.assignments.iter().map(as_assignment).collect();
@@ -142,7 +146,7 @@ async fn insert_assignments(
     conn: &mut AnyConnection,
     dialect: Dialect,
     site_pk: i64,
-    rows: &[ImportAssignment],
+    rows: &[&ImportAssignment],
 ) -> StoreResult<()> {
     const COLUMNS: usize = 9;
     let sql = format!(
