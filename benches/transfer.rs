@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench transfer` — SQLite in a temp dir by default.
 //! Env: `BENCH_ASSIGNMENTS` (default 1,000,000), `BENCH_DATABASE_URL`
-//! (e.g. a postgres:// URL). Writes an export file of that many tagged
+//! (e.g. a postgres:// URL), `BENCH_BATCH_LINES` (lines per import
+//! transaction, 20,000 as `insignia import`). Writes an export file of that many tagged
 //! assignments (half with tags), imports it into a fresh database, exports
 //! the site again, and checks that both files are the same.
 
@@ -66,7 +67,7 @@ async fn main() {
     let options = ImportOptions {
         site,
         remap: false,
-        batch_lines: 5_000,
+        batch_lines: env_or("BENCH_BATCH_LINES", 20_000),
     };
     let began = Instant::now();
     let imported = import_file(&db.store, &source, &options, &Stop::default())

@@ -41,7 +41,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub remap: bool,
     /// Lines per batch; each batch is one transaction.
-    #[arg(long, default_value_t = 5_000, hide = true)]
+    #[arg(long, default_value_t = 20_000, hide = true)]
     pub batch_lines: usize,
     #[command(flatten)]
     pub database: DatabaseArgs,
