@@ -45,6 +45,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::events::config::WebhooksCommand,
     },
+    /// Write one site as JSON lines (badges, pages, assignments; never a secret).
+    Export(crate::transfer::cli::ExportArgs),
+    /// Read an export into a site, or copy a Wix site (`import wix`).
+    Import(crate::transfer::cli::ImportArgs),
+    /// Copy a live SQLite database to a file (safe while `serve` runs).
+    Backup(crate::transfer::cli::BackupArgs),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -12,4 +12,5 @@ pub mod query;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod transfer;
 pub mod web;

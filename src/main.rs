@@ -38,6 +38,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { command } => admin(command).await,
         Command::Clients { command } => clients(command).await,
         Command::Webhooks { command } => webhooks(command).await,
+        Command::Export(args) => insignia::transfer::cli::run_export(args).await,
+        Command::Import(args) => insignia::transfer::cli::run_import(args).await,
+        Command::Backup(args) => insignia::transfer::cli::run_backup(args).await,
     }
 }
 

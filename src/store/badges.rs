@@ -296,7 +296,12 @@ impl SqlStore {
 
 /// The first free slug for `base` in the site: `base`, then `base-2`, `base-3`, …
 /// The unique index still has the last word if another writer races us.
-async fn free_slug(conn: &mut AnyConnection, site: SiteId, base: &Slug, exclude: Option<BadgeId>) -> StoreResult<Slug> {
+pub(super) async fn free_slug(
+    conn: &mut AnyConnection,
+    site: SiteId,
+    base: &Slug,
+    exclude: Option<BadgeId>,
+) -> StoreResult<Slug> {
     let pattern = format!(
         "{}-%",
         base.as_str()

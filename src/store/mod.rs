@@ -18,6 +18,7 @@ mod rows;
 mod sites;
 mod sql;
 mod sql_store;
+mod transfer;
 mod webhooks;
 
 use async_trait::async_trait;
@@ -25,6 +26,9 @@ use async_trait::async_trait;
 pub use connect::{connect, ConnectOptions};
 pub use outbox::EVENTS_CHANNEL;
 pub use sql_store::SqlStore;
+pub use transfer::{
+    ExportError, ExportItem, ImportAssignment, ImportBadge, ImportBatch, ImportPage, Mapped, ResumePoint,
+};
 
 use crate::changes::ChangeFeed;
 use crate::domain::{

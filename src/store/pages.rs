@@ -22,7 +22,7 @@ use crate::domain::{
 use crate::events::NewEvent;
 use crate::query::{Dialect, Query, SqlParam, SqlText, PAGES};
 
-const PAGE_COLUMNS: &str =
+pub(super) const PAGE_COLUMNS: &str =
     "pages.pk, pages.id, pages.revision, pages.path, pages.title, pages.created_at, pages.updated_at";
 
 impl SqlStore {
@@ -279,7 +279,7 @@ async fn read_page(conn: &mut AnyConnection, site: SiteId, id: PageId) -> StoreR
     }
 }
 
-async fn write_page_badges(
+pub(super) async fn write_page_badges(
     conn: &mut AnyConnection,
     site: SiteId,
     page_pk: i64,
@@ -312,7 +312,11 @@ async fn write_page_badges(
 }
 
 /// The pages of these rows, each with its badges in the owner's order.
-async fn with_badges(conn: &mut AnyConnection, site: SiteId, found: &[AnyRow]) -> StoreResult<Vec<ProtectedPage>> {
+pub(super) async fn with_badges(
+    conn: &mut AnyConnection,
+    site: SiteId,
+    found: &[AnyRow],
+) -> StoreResult<Vec<ProtectedPage>> {
     if found.is_empty() {
         return Ok(Vec::new());
     }

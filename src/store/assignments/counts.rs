@@ -11,7 +11,7 @@ use crate::store::{SqlStore, StoreResult};
 impl SqlStore {
     /// Moves each badge's holder count by `step` for every time it appears in
     /// `badges`: one statement for the whole change.
-    pub(super) async fn adjust_member_counts(
+    pub(in crate::store) async fn adjust_member_counts(
         conn: &mut AnyConnection,
         site: SiteId,
         badges: impl Iterator<Item = BadgeId>,

@@ -292,7 +292,7 @@ impl SqlStore {
     /// The tag index rows of new assignments (tag changes later are the
     /// update trigger's), each written only where its assignment is the
     /// site's. Untagged assignments cost nothing here.
-    async fn insert_tag_rows(
+    pub(in crate::store) async fn insert_tag_rows(
         conn: &mut AnyConnection,
         dialect: Dialect,
         site_pk: i64,

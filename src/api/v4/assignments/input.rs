@@ -42,7 +42,7 @@ fn parse_tags(f: &mut Fields, name: &str) -> Option<Tags> {
 pub(super) const MAX_EXTENDED_FIELDS_BYTES: usize = 8 * 1024;
 
 /// One `badgeAssignment` object of a request.
-pub(super) fn parse_new_assignment(
+pub(crate) fn parse_new_assignment(
     obj: &Map<String, Value>,
     prefix: &str,
 ) -> Result<NewAssignment, Vec<FieldViolation>> {

@@ -3,7 +3,7 @@
 
 mod bulk;
 mod bulk_reply;
-mod input;
+pub(crate) mod input;
 mod jobs;
 mod query;
 mod single;

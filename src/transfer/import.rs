@@ -1,0 +1,392 @@
+//! `insignia import FILE`: reads an export back into a site, in batches of
+//! lines, each batch one transaction that also records how far the import
+//! got. A bad line stops the import with its line number; the batches
+//! before it stay, nothing of its own batch is written, and a re-run of the
+//! (fixed) file continues after the last complete batch.
+//!
+//! Ids are kept. An id the target already has is a clash and stops the
+//! import, unless `--remap` is given: then the row gets a fresh id, the
+//! rows that refer to it follow, and the map is kept so that a re-run of
+//! the same file skips what it copied. A member who already holds a badge
+//! is a clash too; with `--remap` the assignment is skipped.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
+
+use super::jsonl::{parse_line, Record};
+use super::progress::Progress;
+use super::stop::{Stop, Stopped};
+use crate::domain::{AssignmentId, BadgeId, MemberId, PageBadges, PageId, SiteId};
+use crate::store::{ImportAssignment, ImportBatch, Mapped, ResumePoint, SqlStore, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub site: SiteId,
+    pub remap: bool,
+    /// Lines per batch (and per transaction).
+    pub batch_lines: usize,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub badges: u64,
+    pub pages: u64,
+    pub assignments: u64,
+    /// Rows given fresh ids (`--remap`).
+    pub remapped: u64,
+    /// Rows not written: already copied by an earlier run, or (with
+    /// `--remap`) an assignment the member held already.
+    pub skipped: u64,
+    /// The line an interrupted import continued after.
+    pub resumed_after: u64,
+}
+
+/// A line the import refuses.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+fn refuse(line: u64, message: impl Into<String>) -> anyhow::Error {
+    LineError {
+        line,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Lines of a file with their numbers and a running SHA-256 of every byte read.
+struct Lines<R> {
+    reader: R,
+    number: u64,
+    digest: Sha256,
+    bytes: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn next(&mut self) -> anyhow::Result<Option<String>> {
+        let mut raw = Vec::new();
+        let n = self.reader.read_until(b'\n', &mut raw).context("reading the file")?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        self.bytes += n as u64;
+        self.digest.update(&raw);
+        let text = String::from_utf8(raw).map_err(|_| refuse(self.number, "not UTF-8 text"))?;
+        Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned()))
+    }
+
+    fn resume_point(&self) -> ResumePoint {
+        ResumePoint {
+            lines: self.number,
+            digest: self.digest.clone().finalize().to_vec(),
+        }
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<(Lines<BufReader<std::fs::File>>, u64)> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let lines = Lines {
+        reader: BufReader::with_capacity(1 << 20, file),
+        number: 0,
+        digest: Sha256::new(),
+        bytes: 0,
+    };
+    Ok((lines, size))
+}
+
+/// What the import knows of the target while it runs: few rows (badges and
+/// pages), never the assignments.
+struct Target {
+    badges: HashSet<BadgeId>,
+    pages: HashSet<PageId>,
+    paths: HashSet<String>,
+    /// `--remap`: source badge -> target badge, from this run and earlier ones.
+    badge_map: HashMap<uuid::Uuid, uuid::Uuid>,
+    page_map: HashMap<uuid::Uuid, uuid::Uuid>,
+}
+
+pub async fn import_file(
+    store: &SqlStore,
+    path: &Path,
+    options: &ImportOptions,
+    stop: &Stop,
+) -> anyhow::Result<Imported> {
+    let site = options.site;
+    let (mut lines, size) = open(path)?;
+    let Some(first) = lines.next()? else {
+        bail!("{} is empty: an export starts with its header line", path.display());
+    };
+    let source_site = match parse_line(&first).map_err(|m| refuse(1, m))? {
+        Record::Header { site } => site,
+        _ => {
+            return Err(refuse(
+                1,
+                "an export starts with its header line ({\"type\":\"insignia-export\",…})",
+            ))
+        }
+    };
+    let source = format!("file:{source_site}");
+    let mut imported = Imported::default();
+
+    // Continue after the last complete batch of an interrupted run of this file.
+    if let Some(resume) = store.resume_point(site, &source).await? {
+        while lines.number < resume.lines && lines.next()?.is_some() {}
+        if lines.resume_point() == resume {
+            imported.resumed_after = resume.lines;
+            eprintln!("import: continuing after line {}", resume.lines);
+        } else {
+            eprintln!(
+                "import: the file differs from the interrupted import's first {} lines; starting from the top",
+                resume.lines
+            );
+            (lines, _) = open(path)?;
+            lines.next()?;
+        }
+    }
+
+    let (pages, paths) = store.page_ids_and_paths(site).await?;
+    let mut target = Target {
+        badges: store.badge_ids(site).await?,
+        pages,
+        paths,
+        badge_map: if options.remap {
+            store.mapped_ids(site, &source, "badge").await?
+        } else {
+            HashMap::new()
+        },
+        page_map: if options.remap {
+            store.mapped_ids(site, &source, "page").await?
+        } else {
+            HashMap::new()
+        },
+    };
+
+    let mut progress = Progress::new("import", "bytes", Some(size));
+    progress.advance(lines.bytes, String::new);
+    loop {
+        let before = lines.bytes;
+        let (batch, at_end) = read_batch(store, &mut lines, &mut target, options, &mut imported).await?;
+        let rows = batch.rows() as u64;
+        if rows > 0 || at_end || batch.resume.is_some() {
+            store.import_batch(site, &source, &batch).await.map_err(|e| match e {
+                StoreError::PathTaken => anyhow::anyhow!(
+                    "lines up to {}: a page's path is taken in the site (written meanwhile?)",
+                    lines.number
+                ),
+                e => anyhow::Error::from(e).context(format!("writing the batch ending at line {}", lines.number)),
+            })?;
+        }
+        let (b, p, a) = (imported.badges, imported.pages, imported.assignments);
+        progress.advance(lines.bytes - before, || {
+            format!("{b} badges, {p} pages, {a} assignments")
+        });
+        if at_end {
+            break;
+        }
+        if stop.requested() {
+            return Err(Stopped {
+                done: format!("line {}", lines.number),
+            }
+            .into());
+        }
+    }
+    store.clear_resume_point(site, &source).await?;
+    progress.finish(&format!(
+        "{} badges, {} pages, {} assignments imported ({} with new ids, {} skipped)",
+        imported.badges, imported.pages, imported.assignments, imported.remapped, imported.skipped
+    ));
+    Ok(imported)
+}
+
+/// Reads up to a batch of lines and checks them against the target;
+/// returns the batch and whether the file ended.
+async fn read_batch<R: BufRead>(
+    store: &SqlStore,
+    lines: &mut Lines<R>,
+    target: &mut Target,
+    options: &ImportOptions,
+    imported: &mut Imported,
+) -> anyhow::Result<(ImportBatch, bool)> {
+    let mut batch = ImportBatch::default();
+    // Assignments wait for the checks that need the database, with their lines.
+    let mut pending: Vec<(u64, ImportAssignment)> = Vec::new();
+    let mut at_end = false;
+    for _ in 0..options.batch_lines.max(1) {
+        let Some(text) = lines.next()? else {
+            at_end = true;
+            break;
+        };
+        let line = lines.number;
+        if text.trim().is_empty() {
+            continue;
+        }
+        match parse_line(&text).map_err(|m| refuse(line, m))? {
+            Record::Header { .. } => return Err(refuse(line, "a second header line")),
+            Record::Badge(mut badge) => {
+                let source_id = badge.id.as_uuid();
+                if options.remap && target.badge_map.contains_key(&source_id) {
+                    imported.skipped += 1;
+                    continue;
+                }
+                if target.badges.contains(&badge.id) {
+                    if !options.remap {
+                        return Err(refuse(
+                            line,
+                            format!(
+                                "badge {} exists in the site already (--remap imports it with a new id)",
+                                badge.id
+                            ),
+                        ));
+                    }
+                    badge.id = BadgeId::generate();
+                    imported.remapped += 1;
+                }
+                target.badges.insert(badge.id);
+                if options.remap {
+                    target.badge_map.insert(source_id, badge.id.as_uuid());
+                    batch.mapped.push(Mapped {
+                        kind: "badge",
+                        source: source_id,
+                        target: badge.id.as_uuid(),
+                    });
+                }
+                imported.badges += 1;
+                batch.badges.push(badge);
+            }
+            Record::Page(mut page) => {
+                let source_id = page.id.as_uuid();
+                if options.remap && target.page_map.contains_key(&source_id) {
+                    imported.skipped += 1;
+                    continue;
+                }
+                let mut badges = Vec::with_capacity(page.badge_ids.as_slice().len());
+                for badge in page.badge_ids.as_slice() {
+                    let mapped = map_badge(target, options, *badge);
+                    if !target.badges.contains(&mapped) {
+                        return Err(refuse(line, unknown_badge("page", *badge)));
+                    }
+                    badges.push(mapped);
+                }
+                page.badge_ids = PageBadges::parse("page.badgeIds", badges).map_err(|v| refuse(line, v.description))?;
+                if target.paths.contains(page.path.as_str()) {
+                    if !options.remap {
+                        return Err(refuse(
+                            line,
+                            format!("the site protects {} already", page.path.as_str()),
+                        ));
+                    }
+                    imported.skipped += 1;
+                    continue;
+                }
+                if target.pages.contains(&page.id) {
+                    if !options.remap {
+                        return Err(refuse(
+                            line,
+                            format!(
+                                "page {} exists in the site already (--remap imports it with a new id)",
+                                page.id
+                            ),
+                        ));
+                    }
+                    page.id = PageId::generate();
+                    imported.remapped += 1;
+                }
+                target.pages.insert(page.id);
+                target.paths.insert(page.path.as_str().to_owned());
+                if options.remap {
+                    target.page_map.insert(source_id, page.id.as_uuid());
+                    batch.mapped.push(Mapped {
+                        kind: "page",
+                        source: source_id,
+                        target: page.id.as_uuid(),
+                    });
+                }
+                imported.pages += 1;
+                batch.pages.push(page);
+            }
+            Record::Assignment(mut a) => {
+                let original = a.badge_id;
+                a.badge_id = map_badge(target, options, a.badge_id);
+                if !target.badges.contains(&a.badge_id) {
+                    return Err(refuse(line, unknown_badge("assignment", original)));
+                }
+                pending.push((line, a));
+            }
+        }
+    }
+    check_assignments(store, options, pending, &mut batch, imported).await?;
+    batch.resume = Some(lines.resume_point());
+    Ok((batch, at_end))
+}
+
+fn map_badge(target: &Target, options: &ImportOptions, badge: BadgeId) -> BadgeId {
+    if options.remap {
+        if let Some(mapped) = target.badge_map.get(&badge.as_uuid()) {
+            return BadgeId::from_uuid(*mapped);
+        }
+    }
+    badge
+}
+
+fn unknown_badge(what: &str, badge: BadgeId) -> String {
+    format!("the {what} names badge {badge}, which is neither on a line above nor in the site")
+}
+
+/// The checks that need the database: ids other sites or rows took, and
+/// members who hold the badge already. With `--remap` a taken id is
+/// replaced and a held badge skipped; without, either stops the import.
+async fn check_assignments(
+    store: &SqlStore,
+    options: &ImportOptions,
+    pending: Vec<(u64, ImportAssignment)>,
+    batch: &mut ImportBatch,
+    imported: &mut Imported,
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<AssignmentId> = pending.iter().map(|(_, a)| a.id).collect();
+    let pairs: Vec<(MemberId, BadgeId)> = pending.iter().map(|(_, a)| (a.member_id, a.badge_id)).collect();
+    let taken = store.taken_assignment_ids(&ids).await?;
+    let held = store.held_pairs(options.site, &pairs).await?;
+    let mut seen_ids: HashSet<AssignmentId> = HashSet::with_capacity(pending.len());
+    let mut seen_pairs: HashSet<(MemberId, BadgeId)> = HashSet::with_capacity(pending.len());
+    batch.assignments.reserve(pending.len());
+    for (line, mut a) in pending {
+        let pair = (a.member_id, a.badge_id);
+        if held.contains(&pair) || !seen_pairs.insert(pair) {
+            if options.remap {
+                imported.skipped += 1;
+                continue;
+            }
+            return Err(refuse(
+                line,
+                format!("member {} holds badge {} already", a.member_id, a.badge_id),
+            ));
+        }
+        if taken.contains(&a.id) || !seen_ids.insert(a.id) {
+            if !options.remap {
+                return Err(refuse(
+                    line,
+                    format!("assignment {} exists already (--remap imports it with a new id)", a.id),
+                ));
+            }
+            a.id = AssignmentId::generate();
+            seen_ids.insert(a.id);
+            imported.remapped += 1;
+        }
+        imported.assignments += 1;
+        batch.assignments.push(a);
+    }
+    Ok(())
+}

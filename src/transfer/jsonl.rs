@@ -1,0 +1,205 @@
+//! The export format: JSON lines, one record per line, each with a `type`.
+//!
+//! ```text
+//! {"type":"insignia-export","version":1,"site":"<site id>"}
+//! {"type":"badge","displayOrder":1,"badge":{…as Badges V4 sends it…}}
+//! {"type":"page","page":{…as the pages API sends it…}}
+//! {"type":"assignment","assignment":{…as Badge Assignments sends it…}}
+//! ```
+//! Badges come in display order, then pages, then assignments oldest
+//! first; a record only refers to badges on lines above it. Nothing secret
+//! is written (no API keys, no admin sessions). Reading a record runs the
+//! same validation as the APIs.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::v4::assignments::input::parse_new_assignment;
+use crate::api::wire::assignment::assignment_json;
+use crate::api::wire::badge::badge_json;
+use crate::api::wire::badge_input::{new_badge, MissingColour};
+use crate::api::wire::page::{new_page, page_json};
+use crate::domain::{AssignmentId, Badge, BadgeAssignment, BadgeId, PageId, ProtectedPage, SiteId, Timestamp};
+use crate::store::{ImportAssignment, ImportBadge, ImportPage};
+
+pub const FORMAT: &str = "insignia-export";
+pub const VERSION: u64 = 1;
+
+pub fn header_line(site: SiteId) -> Value {
+    json!({ "type": FORMAT, "version": VERSION, "site": site.to_string() })
+}
+
+pub fn badge_line(badge: &Badge, position: i64) -> Value {
+    json!({ "type": "badge", "displayOrder": position, "badge": badge_json(badge) })
+}
+
+pub fn page_line(page: &ProtectedPage) -> Value {
+    json!({ "type": "page", "page": page_json(page) })
+}
+
+pub fn assignment_line(assignment: &BadgeAssignment) -> Value {
+    json!({ "type": "assignment", "assignment": assignment_json(assignment) })
+}
+
+/// One line read back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Header { site: SiteId },
+    Badge(ImportBadge),
+    Page(ImportPage),
+    Assignment(ImportAssignment),
+}
+
+/// Reads one line; the error says what is wrong with it (the caller adds the line number).
+pub fn parse_line(text: &str) -> Result<Record, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        if e.is_eof() {
+            "the line ends before its JSON object does (a truncated file?)".to_owned()
+        } else {
+            format!("not valid JSON: {e}")
+        }
+    })?;
+    let Value::Object(obj) = value else {
+        return Err("expected a JSON object".to_owned());
+    };
+    let kind = obj
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("the record has no `type`")?;
+    match kind {
+        FORMAT => {
+            let version = obj.get("version").and_then(Value::as_u64);
+            if version != Some(VERSION) {
+                return Err(format!(
+                    "unsupported export version {version:?}: this Insignia reads version {VERSION}"
+                ));
+            }
+            let site = obj
+                .get("site")
+                .and_then(Value::as_str)
+                .ok_or("the header has no `site`")?;
+            let site = SiteId::parse("site", site).map_err(|v| v.description)?;
+            Ok(Record::Header { site })
+        }
+        "badge" => parse_badge(entity(&obj, "badge")?).map(Record::Badge),
+        "page" => parse_page(entity(&obj, "page")?).map(Record::Page),
+        "assignment" => parse_assignment(entity(&obj, "assignment")?).map(Record::Assignment),
+        other => Err(format!(
+            "unknown record type {other:?}: expected \"badge\", \"page\" or \"assignment\""
+        )),
+    }
+}
+
+fn entity<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a Map<String, Value>, String> {
+    obj.get(name)
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("a {name} record needs a `{name}` object"))
+}
+
+fn guid<T>(
+    obj: &Map<String, Value>,
+    at: &str,
+    parse: fn(&str, &str) -> Result<T, crate::domain::FieldViolation>,
+) -> Result<T, String> {
+    let raw = obj
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("`{at}.id` is missing"))?;
+    parse(&format!("{at}.id"), raw).map_err(|v| v.description)
+}
+
+fn date(obj: &Map<String, Value>, at: &str, name: &str) -> Result<Timestamp, String> {
+    obj.get(name)
+        .and_then(Value::as_str)
+        .and_then(Timestamp::parse_rfc3339)
+        .ok_or_else(|| format!("`{at}.{name}` must be an RFC 3339 date"))
+}
+
+/// `"3"` (as V4 sends it) or `3`; 1 when absent.
+fn revision(obj: &Map<String, Value>, at: &str) -> Result<i64, String> {
+    match obj.get("revision") {
+        None | Some(Value::Null) => Some(1),
+        Some(Value::String(s)) => s.parse().ok(),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(_) => None,
+    }
+    .filter(|r: &i64| *r >= 1)
+    .ok_or_else(|| format!("`{at}.revision` must be a positive integer"))
+}
+
+/// A badge as V4 sends it; required fields as V4 requires them on create.
+pub fn parse_badge(obj: &Map<String, Value>) -> Result<ImportBadge, String> {
+    let badge = new_badge(obj, "badge", MissingColour::Refuse).map_err(|e| e.message)?;
+    Ok(ImportBadge {
+        id: guid(obj, "badge", BadgeId::parse)?,
+        badge,
+        slug: obj.get("slug").and_then(Value::as_str).map(str::to_owned),
+        revision: revision(obj, "badge")?,
+        created: date(obj, "badge", "createdDate")?,
+        updated: date(obj, "badge", "updatedDate")?,
+    })
+}
+
+pub fn parse_page(obj: &Map<String, Value>) -> Result<ImportPage, String> {
+    let page = new_page(obj, "page").map_err(|e| e.message)?;
+    Ok(ImportPage {
+        id: guid(obj, "page", PageId::parse)?,
+        path: page.path,
+        title: page.title,
+        badge_ids: page.badge_ids,
+        revision: revision(obj, "page")?,
+        created: date(obj, "page", "createdDate")?,
+        updated: date(obj, "page", "updatedDate")?,
+    })
+}
+
+/// An assignment as Badge Assignments sends it, with both tag lists.
+pub fn parse_assignment(obj: &Map<String, Value>) -> Result<ImportAssignment, String> {
+    let new = parse_new_assignment(obj, "assignment").map_err(|violations| {
+        violations
+            .iter()
+            .map(|v| format!("{}: {}", v.field, v.description))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    Ok(ImportAssignment {
+        id: guid(obj, "assignment", AssignmentId::parse)?,
+        badge_id: new.badge_id,
+        member_id: new.member_id,
+        tags: new.tags,
+        extended_fields: new.extended_fields,
+        created: date(obj, "assignment", "createdDate")?,
+        updated: date(obj, "assignment", "updatedDate")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_say_what_is_wrong() {
+        let truncated = parse_line(r#"{"type":"badge","badge":{"title":"A"#).unwrap_err();
+        assert!(truncated.contains("truncated"), "{truncated}");
+        let kind = parse_line(r#"{"type":"webhook"}"#).unwrap_err();
+        assert!(kind.contains("unknown record type \"webhook\""), "{kind}");
+        let untyped = parse_line(r#"{"badge":{}}"#).unwrap_err();
+        assert!(untyped.contains("`type`"), "{untyped}");
+        let colour = parse_line(
+            r##"{"type":"badge","badge":{"id":"5b0c7e52-6a43-4c1e-9f0b-2d7a1e6c9b10","title":"A","backgroundColor":"red","textColor":"#000000","createdDate":"2024-01-01T00:00:00.000Z","updatedDate":"2024-01-01T00:00:00.000Z"}}"##,
+        )
+        .unwrap_err();
+        assert!(colour.contains("backgroundColor"), "{colour}");
+    }
+
+    #[test]
+    fn a_badge_reads_back_as_written() {
+        let line = r##"{"type":"badge","displayOrder":1,"badge":{"id":"5b0c7e52-6a43-4c1e-9f0b-2d7a1e6c9b10","revision":"3","title":"Rising Star","description":"","backgroundColor":"#FED8B1","textColor":"#000000","permissionsEnabled":true,"slug":"rising-star","createdDate":"2024-01-18T10:27:14.878Z","updatedDate":"2024-01-18T14:50:36.174Z"}}"##;
+        let Record::Badge(badge) = parse_line(line).unwrap() else {
+            panic!("a badge")
+        };
+        assert_eq!(badge.revision, 3);
+        assert_eq!(badge.slug.as_deref(), Some("rising-star"));
+        assert!(badge.badge.permissions_enabled);
+        assert_eq!(badge.created.to_rfc3339(), "2024-01-18T10:27:14.878Z");
+    }
+}
