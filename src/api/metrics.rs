@@ -259,7 +259,7 @@ mod tests {
         let route = "/badges/v4/badges/{id}";
         registry.stats("GET", route).record(200, Duration::from_micros(300));
         registry
-            .stats("GET", &route.to_owned())
+            .stats("GET", String::from(route).as_str())
             .record(200, Duration::from_millis(3));
         registry.stats("GET", route).record(404, Duration::from_secs(60));
         let mut text = String::new();
