@@ -74,7 +74,7 @@ pub struct DatabaseArgs {
     pub wait_ms: u64,
     /// SQLite: memory-mapped reads, in MiB, shared out among the connections
     /// (the most of the file that the process maps).
-    #[arg(long, env = "INSIGNIA_SQLITE_MMAP_MB", default_value_t = 1024)]
+    #[arg(long, env = "INSIGNIA_SQLITE_MMAP_MB", default_value_t = 128)]
     pub sqlite_mmap_mb: u64,
     /// SQLite: page cache per connection, in KiB.
     #[arg(long, env = "INSIGNIA_SQLITE_CACHE_KB", default_value_t = 2048)]

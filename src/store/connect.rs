@@ -42,7 +42,7 @@ impl ConnectOptions {
             statement_timeout_ms: 30_000,
             schema: None,
             wait: Duration::from_secs(2),
-            sqlite_mmap_bytes: 1 << 30,
+            sqlite_mmap_bytes: 128 << 20,
             sqlite_cache_kib: 2048,
         }
     }
