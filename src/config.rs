@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// Memory for sites' protected pages (the access check's LRU cache), in MiB.
     #[arg(long, env = "INSIGNIA_ACCESS_PAGE_CACHE_MB", default_value_t = 64)]
     pub access_page_cache_mb: usize,
+    /// Memory for badges and members' assignments read from memory
+    /// (GetBadge, the badges of one member), in MiB; 0 turns it off.
+    #[arg(long, env = "INSIGNIA_READ_CACHE_MB", default_value_t = 64)]
+    pub read_cache_mb: usize,
     /// How long a known API key is trusted without a lookup, in seconds:
     /// a key revoked elsewhere stops working here within this time (0: look
     /// up every request).
@@ -131,6 +135,7 @@ impl ServeArgs {
                 member_bytes: self.access_member_cache_mb << 20,
                 page_bytes: self.access_page_cache_mb << 20,
             },
+            reads: self.read_cache_mb << 20,
             key_ttl: std::time::Duration::from_secs(self.key_cache_seconds),
             tokens: crate::service::auth::TokenSettings {
                 access_token_ttl: std::time::Duration::from_secs(self.identity.access_token_seconds.max(1)),

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod api;
+pub mod cache;
 pub mod changes;
 pub mod config;
 pub mod diagnostics;

@@ -564,3 +564,82 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         seen_within(Duration::from_secs(8), "a key revoked with the CLI", status, json!(401)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_from_memory_follow_the_other_instance_within_a_second() {
+    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
+        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
+    let schema = db.schema.clone().expect("schema name");
+    let site = uuid::Uuid::new_v4().to_string();
+    let key = create_key(&db.url, &schema, &site);
+    let a = Instance::start("A", &db.url, &schema);
+    let b = Instance::start("B", &db.url, &schema);
+    let client = Client {
+        http: reqwest::Client::new(),
+        key,
+        site,
+    };
+    // The documented bound for another instance's change.
+    let bound = Duration::from_secs(1);
+    let new_badge = json!({"badge": {"title": "Gold", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}});
+    let gold = Client::ok(client.send(&a, "POST", "/badges/v4/badges", Some(new_badge)).await)["badge"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = uuid::Uuid::new_v4().to_string();
+    let title_on_b = || {
+        let (client, path, b) = (&client, format!("/badges/v4/badges/{gold}"), &b);
+        async move { Client::ok(client.send(b, "GET", &path, None).await)["badge"]["title"].clone() }
+    };
+    let badges_on_b = || {
+        let (client, member, b) = (&client, member.clone(), &b);
+        async move {
+            let query = json!({"query": {"filter": {"memberId": member}}});
+            let reply = Client::ok(
+                client
+                    .send(b, "POST", "/badges/v4/badge-assignments/query", Some(query))
+                    .await,
+            );
+            json!(reply["badgeAssignments"].as_array().unwrap().len())
+        }
+    };
+    // B keeps the badge and the member's (empty) list in memory.
+    for _ in 0..2 {
+        assert_eq!(title_on_b().await, json!("Gold"));
+        assert_eq!(badges_on_b().await, json!(0));
+    }
+    let mut lags = Vec::new();
+    let patch = json!({"badge": {"revision": "1", "title": "Platinum"}});
+    Client::ok(
+        client
+            .send(&a, "PATCH", &format!("/badges/v4/badges/{gold}"), Some(patch))
+            .await,
+    );
+    lags.push(seen_within(bound, "a badge renamed on A, read on B", title_on_b, json!("Platinum")).await);
+
+    let assign = json!({"badgeAssignment": {"badgeId": gold, "memberId": member}});
+    let assignment = Client::ok(
+        client
+            .send(&a, "POST", "/badges/v4/badge-assignments", Some(assign))
+            .await,
+    )["badgeAssignment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    lags.push(seen_within(bound, "assigned on A, listed on B", badges_on_b, json!(1)).await);
+    Client::ok(
+        client
+            .send(
+                &a,
+                "DELETE",
+                &format!("/badges/v4/badge-assignments/{assignment}"),
+                None,
+            )
+            .await,
+    );
+    lags.push(seen_within(bound, "unassigned on A, listed on B", badges_on_b, json!(0)).await);
+    eprintln!("reads on the other instance followed after: {lags:?}");
+}

@@ -11,11 +11,10 @@
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use lru::LruCache;
+use std::sync::{Arc, Mutex};
 
 use super::rules::SiteRules;
+use crate::cache::weighted::{lock, Weighted};
 use crate::domain::{BadgeId, MemberId, SiteId};
 use crate::store::notices::ChangeNotice;
 use crate::store::{Store, StoreResult};
@@ -43,82 +42,6 @@ impl Default for CacheBudget {
 const MEMBER_OVERHEAD: usize = 112;
 /// Member sets are spread over this many locks, so concurrent checks rarely wait.
 const MEMBER_SHARDS: usize = 16;
-
-/// An LRU whose entries weigh what they cost in memory, with the epoch that
-/// guards loads against concurrent changes.
-struct Weighted<K: Hash + Eq, V> {
-    entries: LruCache<K, (V, usize)>,
-    weight: usize,
-    budget: usize,
-    epoch: u64,
-}
-
-impl<K: Hash + Eq + Copy, V: Clone> Weighted<K, V> {
-    fn new(budget: usize) -> Self {
-        Self {
-            entries: LruCache::unbounded(),
-            weight: 0,
-            budget,
-            epoch: 0,
-        }
-    }
-
-    fn get(&mut self, key: &K) -> Option<V> {
-        self.entries.get(key).map(|(v, _)| v.clone())
-    }
-
-    /// Stores `value` unless a change came after `epoch`; evicts the least
-    /// recently used entries until the budget holds. A value heavier than
-    /// the whole budget is not kept.
-    fn put(&mut self, key: K, value: V, weight: usize, epoch: u64) {
-        if epoch != self.epoch || weight > self.budget {
-            return;
-        }
-        if let Some((_, old)) = self.entries.put(key, (value, weight)) {
-            self.weight -= old;
-        }
-        self.weight += weight;
-        while self.weight > self.budget {
-            match self.entries.pop_lru() {
-                Some((_, (_, w))) => self.weight -= w,
-                None => break,
-            }
-        }
-    }
-
-    fn forget(&mut self, key: &K) {
-        self.epoch += 1;
-        if let Some((_, w)) = self.entries.pop(key) {
-            self.weight -= w;
-        }
-    }
-
-    fn forget_where(&mut self, matches: impl Fn(&K) -> bool) {
-        self.epoch += 1;
-        let doomed: Vec<K> = self
-            .entries
-            .iter()
-            .filter(|(k, _)| matches(k))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in doomed {
-            if let Some((_, w)) = self.entries.pop(&key) {
-                self.weight -= w;
-            }
-        }
-    }
-
-    fn clear(&mut self) {
-        self.epoch += 1;
-        self.entries.clear();
-        self.weight = 0;
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding a cache lock leaves a cache, not data, behind: go on.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// One lock's share of members' badge sets.
 type MemberShard = Mutex<Weighted<(SiteId, MemberId), Arc<[BadgeId]>>>;
@@ -221,6 +144,8 @@ impl AccessCache {
     pub fn apply(&self, notice: &ChangeNotice) {
         match notice {
             ChangeNotice::Pages(site) => lock(&self.sites).forget(site),
+            // Whether a badge opens pages comes with a `Pages` notice.
+            ChangeNotice::Badges(_) => {}
             ChangeNotice::Members(site, members) => {
                 for member in members {
                     lock(self.shard(*member)).forget(&(*site, *member));
@@ -265,38 +190,5 @@ impl AccessCache {
             member_bytes += shard.weight;
         }
         (sites.entries.len(), sites.weight, members, member_bytes)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_budget_evicts_least_recently_used_entries() {
-        let mut cache: Weighted<u32, u32> = Weighted::new(100);
-        cache.put(1, 10, 40, 0);
-        cache.put(2, 20, 40, 0);
-        assert_eq!(cache.get(&1), Some(10));
-        cache.put(3, 30, 40, 0);
-        assert_eq!(cache.get(&2), None, "2 was the least recently used");
-        assert_eq!((cache.get(&1), cache.get(&3)), (Some(10), Some(30)));
-        assert!(cache.weight <= 100);
-        cache.put(4, 40, 101, 0);
-        assert_eq!(cache.get(&4), None, "heavier than the whole budget");
-    }
-
-    #[test]
-    fn a_load_older_than_a_change_is_not_kept() {
-        let mut cache: Weighted<u32, u32> = Weighted::new(100);
-        let epoch = cache.epoch;
-        cache.forget(&7);
-        cache.put(7, 1, 10, epoch);
-        assert_eq!(cache.get(&7), None);
-        let epoch = cache.epoch;
-        cache.put(7, 2, 10, epoch);
-        assert_eq!(cache.get(&7), Some(2));
-        cache.forget_where(|k| *k == 7);
-        assert_eq!((cache.get(&7), cache.weight), (None, 0));
     }
 }

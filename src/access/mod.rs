@@ -6,12 +6,10 @@
 //!   with its reason;
 //! - [`cache`]: sites' rules and members' badge sets in bounded LRU caches,
 //!   forgotten when they change (by this instance at once, by others when
-//!   their notices arrive);
-//! - [`follower`]: hears other instances' changes on PostgreSQL.
+//!   their notices arrive, see `crate::cache`).
 
 pub mod cache;
 pub mod decide;
-pub mod follower;
 pub mod rules;
 
 pub use cache::{AccessCache, CacheBudget};

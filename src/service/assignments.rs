@@ -1,14 +1,13 @@
 //! Badge assignment use cases, shared by the V4 API and the older API.
 
-use crate::access::AccessCache;
+use crate::cache::reads::ReadCache;
 use crate::domain::{
     AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, Job, JobId, MemberId, NewAssignment, SiteId, Tags,
 };
 use crate::query::{parse_filter, parse_sort, Filter, Paging, Query, ASSIGNMENTS};
-use crate::store::notices::ChangeNotice;
 use crate::store::{Page, Store};
 
-use super::{ServiceError, ServiceResult};
+use super::{member_list, ServiceError, ServiceResult};
 
 /// Bulk calls take at most this many items.
 pub const MAX_BULK_ITEMS: usize = 100;
@@ -53,23 +52,17 @@ impl From<ItemError> for ServiceError {
     }
 }
 
-/// Every write tells this instance's access cache whose badges changed
-/// before it answers, so the next access check here reads them afresh.
+/// Assignment use cases. The store tells the caches of each change as it
+/// commits; the badges of one member are read from memory when they can be
+/// (see `member_list`).
 pub struct Assignments<'a> {
     store: &'a dyn Store,
-    cache: &'a AccessCache,
+    reads: &'a ReadCache,
 }
 
 impl<'a> Assignments<'a> {
-    pub fn new(store: &'a dyn Store, cache: &'a AccessCache) -> Self {
-        Self { store, cache }
-    }
-
-    fn changed<'b>(&self, site: SiteId, assignments: impl IntoIterator<Item = &'b BadgeAssignment>) {
-        let members: Vec<MemberId> = assignments.into_iter().map(|a| a.member_id).collect();
-        if !members.is_empty() {
-            self.cache.apply(&ChangeNotice::members(site, members));
-        }
+    pub fn new(store: &'a dyn Store, reads: &'a ReadCache) -> Self {
+        Self { store, reads }
     }
 
     /// Creates many; each item succeeds or fails on its own.
@@ -83,7 +76,6 @@ impl<'a> Assignments<'a> {
             .create_assignments(site, items)
             .await
             .map_err(ServiceError::Store)?;
-        self.changed(site, results.iter().filter_map(|r| r.as_ref().ok()));
         Ok(results
             .into_iter()
             .zip(items)
@@ -113,7 +105,6 @@ impl<'a> Assignments<'a> {
             .delete_assignments(site, ids)
             .await
             .map_err(ServiceError::Store)?;
-        self.changed(site, results.iter().flatten());
         Ok(results
             .into_iter()
             .zip(ids)
@@ -137,6 +128,9 @@ impl<'a> Assignments<'a> {
     }
 
     pub async fn query(&self, site: SiteId, query: &Query) -> ServiceResult<Page<BadgeAssignment>> {
+        if let Some(page) = member_list::answer(self.store, self.reads, site, query).await? {
+            return Ok(page);
+        }
         self.store
             .query_assignments(site, query)
             .await
@@ -204,7 +198,6 @@ impl Assignments<'_> {
             .create_assignments(site, &items)
             .await
             .map_err(ServiceError::Store)?;
-        self.changed(site, results.iter().filter_map(|r| r.as_ref().ok()));
         for result in results {
             match result {
                 Ok(_) | Err(AssignmentRefusal::AlreadyExists) => {}
@@ -233,12 +226,10 @@ impl Assignments<'_> {
     /// Takes a badge away from members; members who do not hold it are skipped.
     pub async fn unassign_members(&self, site: SiteId, badge: BadgeId, members: &[MemberId]) -> ServiceResult<()> {
         self.require_badge(site, badge).await?;
-        let removed = self
-            .store
+        self.store
             .unassign_members(site, badge, members)
             .await
             .map_err(ServiceError::Store)?;
-        self.changed(site, &removed);
         Ok(())
     }
 

@@ -1,9 +1,10 @@
 //! Badge use cases, shared by the V4 and the older API.
 
-use crate::access::AccessCache;
+use std::sync::Arc;
+
+use crate::cache::reads::ReadCache;
 use crate::domain::{Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId};
 use crate::query::Query;
-use crate::store::notices::ChangeNotice;
 use crate::store::{Page, Store, StoreError};
 
 use super::assignments::ItemError;
@@ -28,15 +29,16 @@ fn from_store(id: BadgeId, e: StoreError) -> ServiceError {
     }
 }
 
-/// Badge use cases over one store.
+/// Badge use cases over one store; a badge is read from memory when it
+/// can be (see `cache::reads`).
 pub struct Badges<'a> {
     store: &'a dyn Store,
-    cache: &'a AccessCache,
+    reads: &'a ReadCache,
 }
 
 impl<'a> Badges<'a> {
-    pub fn new(store: &'a dyn Store, cache: &'a AccessCache) -> Self {
-        Self { store, cache }
+    pub fn new(store: &'a dyn Store, reads: &'a ReadCache) -> Self {
+        Self { store, reads }
     }
 
     pub async fn create(&self, site: SiteId, badge: NewBadge) -> ServiceResult<Badge> {
@@ -50,9 +52,9 @@ impl<'a> Badges<'a> {
         })
     }
 
-    pub async fn get(&self, site: SiteId, id: BadgeId) -> ServiceResult<Badge> {
-        self.store
-            .get_badge(site, id)
+    pub async fn get(&self, site: SiteId, id: BadgeId) -> ServiceResult<Arc<Badge>> {
+        self.reads
+            .badge(self.store, site, id)
             .await
             .map_err(ServiceError::Store)?
             .ok_or_else(|| not_found(id))
@@ -70,21 +72,12 @@ impl<'a> Badges<'a> {
             Some(revision) => self.store.update_badge(site, id, revision, &patch).await,
             None => self.store.update_badge_unchecked(site, id, &patch).await,
         };
-        let updated = updated.map_err(|e| from_store(id, e))?;
-        if patch.permissions_enabled.is_some() {
-            // Whether its holders may open its pages may have changed.
-            self.cache.apply(&ChangeNotice::Pages(site));
-        }
-        Ok(updated)
+        updated.map_err(|e| from_store(id, e))
     }
 
     /// Deletes the badge, its assignments, and its place on every page.
-    /// (Members' cached badge sets may still name it: harmless, as no page
-    /// names it any more and badge ids are never reused.)
     pub async fn delete(&self, site: SiteId, id: BadgeId) -> ServiceResult<Badge> {
-        let deleted = self.store.delete_badge(site, id).await.map_err(|e| from_store(id, e))?;
-        self.cache.apply(&ChangeNotice::Pages(site));
-        Ok(deleted)
+        self.store.delete_badge(site, id).await.map_err(|e| from_store(id, e))
     }
 
     pub async fn reorder(&self, site: SiteId, change: OrderChange) -> ServiceResult<Vec<Badge>> {

@@ -12,6 +12,7 @@ pub mod delegation;
 pub mod events;
 pub mod frontend;
 pub mod health;
+mod member_list;
 pub mod pages;
 pub mod tokens;
 pub mod webhooks;
@@ -19,10 +20,12 @@ pub mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::access::{follower, AccessCache, CacheBudget};
+use crate::access::{AccessCache, CacheBudget};
+use crate::cache::{follower, reads::ReadCache, Budgets, Caches};
 use crate::domain::{FieldViolation, SiteId};
 use crate::events::Actor;
 use crate::query::{CursorCodec, QueryError};
+use crate::store::notices::NoticeSink;
 use crate::store::{Store, StoreError, StoreResult};
 
 use access::Access;
@@ -44,6 +47,8 @@ pub const DEFAULT_FORWARD_AUTH_COOKIE: &str = "insignia_token";
 pub struct CacheSettings {
     /// Budgets of the access check's caches.
     pub access: CacheBudget,
+    /// Bytes for badges and members' assignments (`cache::reads`).
+    pub reads: usize,
     /// How long a known API key is trusted without a lookup.
     pub key_ttl: Duration,
     /// Front-end access tokens: lifetime and leeway.
@@ -54,6 +59,7 @@ impl Default for CacheSettings {
     fn default() -> Self {
         Self {
             access: CacheBudget::default(),
+            reads: Budgets::default().reads,
             key_ttl: auth::DEFAULT_KEY_CACHE_TTL,
             tokens: TokenSettings::default(),
         }
@@ -67,8 +73,8 @@ pub struct Services {
     auth: Arc<Authenticator>,
     /// The browser origins of the front-end clients (CORS).
     origins: Arc<OriginCache>,
-    /// Sites' access rules and members' badge sets.
-    access: Arc<AccessCache>,
+    /// Sites' access rules, members' badge sets, badges and members' assignments.
+    caches: Arc<Caches>,
     /// Signs query cursors; shared by every instance on one database.
     cursor_secret: Arc<[u8]>,
     /// How long an admin page sign-in lasts.
@@ -84,20 +90,32 @@ impl Services {
         Self::with_caches(store, CacheSettings::default()).await
     }
 
-    /// The services, with caches of these sizes. On PostgreSQL this starts
-    /// following other instances' changes (see `access::follower`).
-    pub async fn with_caches(store: Arc<dyn Store>, caches: CacheSettings) -> StoreResult<Self> {
+    /// The services, with caches of these sizes. The caches hear this
+    /// instance's writes as they commit; on PostgreSQL they also follow
+    /// other instances' changes (see `cache::follower`).
+    pub async fn with_caches(store: Arc<dyn Store>, settings: CacheSettings) -> StoreResult<Self> {
         let secret = store.server_secret().await?;
         let signer = tokens::TokenSigner::new(store.token_signing_key().await?);
-        let access = Arc::new(AccessCache::new(caches.access, false));
-        if !follower::start(store.clone(), &access).await {
+        let budgets = Budgets {
+            access: settings.access,
+            reads: settings.reads,
+        };
+        let caches = Arc::new(Caches::new(budgets, false));
+        let sink: Arc<dyn NoticeSink> = caches.clone();
+        store.local_notices().subscribe(Arc::downgrade(&sink));
+        if !follower::start(store.clone(), &caches).await {
             // Nobody else writes this database: nothing to follow.
-            access.resume();
+            caches.resume();
         }
         Ok(Self {
-            auth: Arc::new(Authenticator::new(store.clone(), caches.key_ttl, signer, caches.tokens)),
-            origins: Arc::new(OriginCache::new(caches.key_ttl)),
-            access,
+            auth: Arc::new(Authenticator::new(
+                store.clone(),
+                settings.key_ttl,
+                signer,
+                settings.tokens,
+            )),
+            origins: Arc::new(OriginCache::new(settings.key_ttl)),
+            caches,
             store,
             cursor_secret: secret.into(),
             admin_session_ttl: admin_sessions::DEFAULT_SESSION_TTL,
@@ -149,15 +167,15 @@ impl Services {
     }
 
     pub fn badges(&self) -> Badges<'_> {
-        Badges::new(self.store.as_ref(), &self.access)
+        Badges::new(self.store.as_ref(), &self.caches.reads)
     }
 
     pub fn assignments(&self) -> Assignments<'_> {
-        Assignments::new(self.store.as_ref(), &self.access)
+        Assignments::new(self.store.as_ref(), &self.caches.reads)
     }
 
     pub fn pages(&self) -> Pages<'_> {
-        Pages::new(self.store.as_ref(), &self.access)
+        Pages::new(self.store.as_ref())
     }
 
     pub fn events(&self) -> events::Events<'_> {
@@ -165,12 +183,17 @@ impl Services {
     }
 
     pub fn access(&self) -> Access<'_> {
-        Access::new(self.store.as_ref(), &self.access)
+        Access::new(self.store.as_ref(), &self.caches.access)
     }
 
     /// The access cache itself (what it holds, for diagnostics and benchmarks).
     pub fn access_cache(&self) -> &AccessCache {
-        &self.access
+        &self.caches.access
+    }
+
+    /// The read cache itself (what it holds, for diagnostics and benchmarks).
+    pub fn read_cache(&self) -> &ReadCache {
+        &self.caches.reads
     }
 
     pub fn front_end(&self) -> FrontEnd<'_> {
@@ -178,7 +201,7 @@ impl Services {
     }
 
     pub fn delegation(&self) -> Delegation<'_> {
-        Delegation::new(self.store.as_ref(), &self.access)
+        Delegation::new(self.store.as_ref(), &self.caches.access)
     }
 
     pub fn admin_sessions(&self) -> AdminSessions<'_> {

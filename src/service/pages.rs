@@ -2,10 +2,8 @@
 //! query. Every write is applied to this instance's access cache before it
 //! answers, so the next check here sees it.
 
-use crate::access::AccessCache;
 use crate::domain::{FieldViolation, NewPage, PageId, PagePatch, ProtectedPage, SiteId, MAX_PAGES_PER_SITE};
 use crate::query::Query;
-use crate::store::notices::ChangeNotice;
 use crate::store::{Page, Store, StoreError};
 
 use super::assignments::ItemError;
@@ -50,14 +48,14 @@ fn from_store(id: Option<PageId>, badges: &[crate::domain::BadgeId], e: StoreErr
     }
 }
 
+/// Page use cases. The store tells the caches of each change as it commits.
 pub struct Pages<'a> {
     store: &'a dyn Store,
-    cache: &'a AccessCache,
 }
 
 impl<'a> Pages<'a> {
-    pub fn new(store: &'a dyn Store, cache: &'a AccessCache) -> Self {
-        Self { store, cache }
+    pub fn new(store: &'a dyn Store) -> Self {
+        Self { store }
     }
 
     pub async fn create(&self, site: SiteId, page: NewPage) -> ServiceResult<ProtectedPage> {
@@ -66,7 +64,6 @@ impl<'a> Pages<'a> {
             .create_page(site, &page)
             .await
             .map_err(|e| from_store(None, page.badge_ids.as_slice(), e))?;
-        self.cache.apply(&ChangeNotice::Pages(site));
         Ok(created)
     }
 
@@ -91,7 +88,6 @@ impl<'a> Pages<'a> {
             .update_page(site, id, revision, &patch)
             .await
             .map_err(|e| from_store(Some(id), badges, e))?;
-        self.cache.apply(&ChangeNotice::Pages(site));
         Ok(updated)
     }
 
@@ -101,7 +97,6 @@ impl<'a> Pages<'a> {
             .delete_page(site, id)
             .await
             .map_err(|e| from_store(Some(id), &[], e))?;
-        self.cache.apply(&ChangeNotice::Pages(site));
         Ok(deleted)
     }
 

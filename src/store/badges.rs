@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
-use super::notices::{notify, ChangeNotice};
+use super::notices::ChangeNotice;
 use super::rows::{self, BADGE_COLUMNS};
 use super::sql::is_unique_violation;
 use super::{Page, SqlStore, StoreError, StoreResult};
@@ -158,8 +158,9 @@ impl SqlStore {
                 Ok(Some(row)) => {
                     let badge = rows::badge(&row)?;
                     if badge.permissions_enabled != current.permissions_enabled {
-                        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+                        self.notify(&mut write, ChangeNotice::Pages(site)).await?;
                     }
+                    self.notify(&mut write, ChangeNotice::Badges(site)).await?;
                     let last = self.append(&mut write, &NewEvent::badge_updated(&badge)).await?;
                     self.commit_write(write, last).await?;
                     return Ok(badge);
@@ -193,16 +194,14 @@ impl SqlStore {
         let deleted = row.as_ref().map(rows::badge).transpose()?.ok_or(StoreError::NotFound)?;
         let holders = SqlStore::delete_assignments_of_badge(tx, site, id).await?;
         super::identity::remove_badge_from_delegations(tx, site, id).await?;
-        if super::pages::remove_badge_from_pages(tx, site, id).await? > 0 {
-            notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        let on_pages = super::pages::remove_badge_from_pages(tx, site, id).await? > 0;
+        if on_pages {
+            self.notify(&mut write, ChangeNotice::Pages(site)).await?;
         }
+        self.notify(&mut write, ChangeNotice::Badges(site)).await?;
         if !holders.is_empty() {
-            notify(
-                tx,
-                self.dialect,
-                &ChangeNotice::members(site, holders.iter().map(|a| a.member_id)),
-            )
-            .await?;
+            let members = ChangeNotice::members(site, holders.iter().map(|a| a.member_id));
+            self.notify(&mut write, members).await?;
         }
         // The assignments go first, each as caused by the badge's delete.
         let mut events: Vec<NewEvent> = holders
@@ -251,6 +250,7 @@ impl SqlStore {
         let all = sqlx::query(&sql).bind(site.to_bytes()).fetch_all(&mut *tx).await?;
         let badges = all.iter().map(rows::badge).collect::<StoreResult<Vec<_>>>()?;
         let last = if next != ids {
+            self.notify(&mut write, ChangeNotice::Badges(site)).await?;
             let order: Vec<BadgeId> = badges.iter().map(|b| b.id).collect();
             self.append(&mut write, &[NewEvent::badges_reordered(site, &order)])
                 .await?

@@ -219,6 +219,9 @@ pub trait Store: Send + Sync + 'static {
     /// Sends one event again (`Some(seq)`) or every dead one; returns how many.
     async fn redeliver(&self, site: SiteId, id: uuid::Uuid, seq: Option<i64>) -> StoreResult<u64>;
 
+    /// Where this process's caches hear of its own writes as they commit.
+    fn local_notices(&self) -> &notices::LocalNotices;
+
     /// A listener for the change notices other processes' writes send, when
     /// they send any (PostgreSQL); `None` when this process is the only
     /// writer that matters (SQLite).

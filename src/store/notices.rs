@@ -1,15 +1,19 @@
 //! Change notices for the in-memory caches of other instances.
 //!
-//! On PostgreSQL every write that changes what an access check answers
-//! sends a notice with `pg_notify` inside its own transaction, so it is
-//! delivered exactly when the change commits and never for a change that
-//! rolled back. Instances listen on [`CHANNEL`] (see `access::follower`).
-//! One channel serves every schema of a database, so each notice starts
-//! with the schema it was written in. On SQLite one process serves a
-//! database file, and nothing is sent.
+//! Every write that changes what a cache holds (the access check's rules
+//! and badge sets, the read caches' badges and members' assignments) records
+//! a notice in its site write (`SqlStore::notify`). When the write commits,
+//! its notices reach this process's caches at once, before the writer
+//! answers ([`LocalNotices`]): an instance always reads its own writes.
 //!
-//! This is the small interface the event feed of the outbox replaces: a
-//! cache needs to know which site's pages, or which members' badges, changed.
+//! On PostgreSQL the same notices are sent with `pg_notify` inside the
+//! transaction, so they are delivered exactly when the change commits and
+//! never for a change that rolled back. Instances listen on [`CHANNEL`]
+//! (see `cache::follower`). One channel serves every schema of a database,
+//! so each notice starts with the schema it was written in. On SQLite one
+//! process serves a database file, and nothing is sent.
+
+use std::sync::{RwLock, Weak};
 
 use sqlx::postgres::PgListener;
 use sqlx::AnyConnection;
@@ -29,6 +33,8 @@ const MAX_MEMBERS: usize = 100;
 pub enum ChangeNotice {
     /// The site's pages, or the permissions of badges, changed.
     Pages(SiteId),
+    /// Some of the site's badges changed or went (their fields, their order).
+    Badges(SiteId),
     /// These members gained or lost badges.
     Members(SiteId, Vec<MemberId>),
     /// Any member of the site may have gained or lost badges.
@@ -48,10 +54,11 @@ impl ChangeNotice {
         }
     }
 
-    /// The payload after the schema: `pages SITE`, `members SITE M1 M2 …`, `all-members SITE`.
+    /// The payload after the schema: `pages SITE`, `badges SITE`, `members SITE M1 M2 …`, `all-members SITE`.
     pub fn encode(&self) -> String {
         match self {
             ChangeNotice::Pages(site) => format!("pages {site}"),
+            ChangeNotice::Badges(site) => format!("badges {site}"),
             ChangeNotice::AllMembers(site) => format!("all-members {site}"),
             ChangeNotice::Members(site, members) => {
                 let mut text = format!("members {site}");
@@ -70,12 +77,46 @@ impl ChangeNotice {
         let site = SiteId::parse("site", words.next()?).ok()?;
         match kind {
             "pages" => Some(ChangeNotice::Pages(site)),
+            "badges" => Some(ChangeNotice::Badges(site)),
             "all-members" => Some(ChangeNotice::AllMembers(site)),
             "members" => words
                 .map(|w| MemberId::parse("member", w).ok())
                 .collect::<Option<Vec<_>>>()
                 .map(|members| ChangeNotice::Members(site, members)),
             _ => None,
+        }
+    }
+}
+
+/// What forgets what a notice names: the caches of this process.
+pub trait NoticeSink: Send + Sync {
+    fn apply(&self, notice: &ChangeNotice);
+}
+
+/// This process's caches, told of each notice as soon as its write commits.
+#[derive(Default)]
+pub struct LocalNotices {
+    sinks: RwLock<Vec<Weak<dyn NoticeSink>>>,
+}
+
+impl LocalNotices {
+    /// `sink` hears every notice committed from now on, while it lives.
+    pub fn subscribe(&self, sink: Weak<dyn NoticeSink>) {
+        let mut sinks = self.sinks.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        sinks.retain(|s| s.strong_count() > 0);
+        sinks.push(sink);
+    }
+
+    /// Called after a write committed, with the notices it recorded.
+    pub(super) fn publish(&self, notices: &[ChangeNotice]) {
+        if notices.is_empty() {
+            return;
+        }
+        let sinks = self.sinks.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for sink in sinks.iter().filter_map(Weak::upgrade) {
+            for notice in notices {
+                sink.apply(notice);
+            }
         }
     }
 }
@@ -153,6 +194,7 @@ mod tests {
         let members: Vec<MemberId> = (0..3).map(|_| MemberId::from_uuid(uuid::Uuid::new_v4())).collect();
         for notice in [
             ChangeNotice::Pages(site),
+            ChangeNotice::Badges(site),
             ChangeNotice::AllMembers(site),
             ChangeNotice::members(site, members.clone()),
         ] {

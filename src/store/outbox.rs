@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use uuid::Uuid;
 
+use super::notices::ChangeNotice;
 use super::sql::{bind_all, positional, values_list};
 use super::{SqlStore, StoreError, StoreResult};
 use crate::domain::{SiteId, Timestamp};
@@ -30,6 +31,8 @@ pub(super) struct SiteWrite {
     pub tx: Transaction<'static, Any>,
     pub site: SiteId,
     pub site_pk: i64,
+    /// What the write changed, for the caches (see `notices`).
+    pub notices: Vec<ChangeNotice>,
 }
 
 impl SqlStore {
@@ -44,7 +47,12 @@ impl SqlStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         }
-        Ok(SiteWrite { tx, site, site_pk })
+        Ok(SiteWrite {
+            tx,
+            site,
+            site_pk,
+            notices: Vec::new(),
+        })
     }
 
     /// Appends `events` to the transaction's outbox, as `self.actor`.
@@ -118,9 +126,19 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Commits a site write and announces its events to this instance.
+    /// Records that the write changes what `notice` names: other instances
+    /// hear of it when it commits (PostgreSQL), this one in `commit_write`.
+    pub(super) async fn notify(&self, write: &mut SiteWrite, notice: ChangeNotice) -> StoreResult<()> {
+        super::notices::notify(&mut write.tx, self.dialect, &notice).await?;
+        write.notices.push(notice);
+        Ok(())
+    }
+
+    /// Commits a site write, then tells this instance's caches what it
+    /// changed and announces its events, before the writer answers.
     pub(super) async fn commit_write(&self, write: SiteWrite, last: Option<i64>) -> StoreResult<()> {
         write.tx.commit().await?;
+        self.local_notices.publish(&write.notices);
         if let Some(seq) = last {
             self.changes.advanced(write.site, seq);
         }

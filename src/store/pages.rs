@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::notices::{notify, ChangeNotice};
+use super::notices::ChangeNotice;
 use super::rows;
 use super::sql::{is_unique_violation, statement};
 use super::{AccessRules, Page, SqlStore, StoreError, StoreResult};
@@ -55,7 +55,7 @@ impl SqlStore {
         let pk: i64 = row.try_get("pk")?;
         write_page_badges(tx, site, pk, &page.badge_ids).await?;
         let created = page_row(&row, page.badge_ids.clone())?;
-        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        self.notify(&mut write, ChangeNotice::Pages(site)).await?;
         let last = self.append(&mut write, &[NewEvent::page_created(&created)]).await?;
         self.commit_write(write, last).await?;
         Ok(created)
@@ -119,7 +119,7 @@ impl SqlStore {
             write_page_badges(tx, site, pk, &next.badge_ids).await?;
         }
         let updated = page_row(&row, next.badge_ids)?;
-        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        self.notify(&mut write, ChangeNotice::Pages(site)).await?;
         let last = self.append(&mut write, &[NewEvent::page_updated(&updated)]).await?;
         self.commit_write(write, last).await?;
         Ok(updated)
@@ -135,7 +135,7 @@ impl SqlStore {
             .bind(id.to_bytes())
             .execute(&mut *tx)
             .await?;
-        notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+        self.notify(&mut write, ChangeNotice::Pages(site)).await?;
         let last = self.append(&mut write, &[NewEvent::page_deleted(&page)]).await?;
         self.commit_write(write, last).await?;
         Ok(page)

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::notices::{NoticeListener, NoticeSource};
+use super::notices::{LocalNotices, NoticeListener, NoticeSource};
 use super::sites::SiteKeys;
 use super::sql::{bind_all, statement};
 use super::{
@@ -40,6 +40,8 @@ pub struct SqlStore {
     pub(super) actor: Actor,
     /// Where this instance's commits are announced.
     pub(super) changes: ChangeFeed,
+    /// This process's caches, told what each write changed when it commits.
+    pub(super) local_notices: std::sync::Arc<LocalNotices>,
 }
 
 impl SqlStore {
@@ -52,6 +54,7 @@ impl SqlStore {
             notices,
             actor: Actor::Unknown,
             changes: ChangeFeed::new(),
+            local_notices: Default::default(),
         }
     }
 
@@ -356,6 +359,10 @@ impl Store for SqlStore {
 
     async fn redeliver(&self, site: SiteId, id: uuid::Uuid, seq: Option<i64>) -> StoreResult<u64> {
         self.redeliver_impl(site, id, seq).await
+    }
+
+    fn local_notices(&self) -> &LocalNotices {
+        &self.local_notices
     }
 
     async fn listen_for_changes(&self) -> StoreResult<Option<NoticeListener>> {

@@ -21,5 +21,6 @@ mod nginx;
 mod ordering;
 mod pages;
 mod queries;
+mod reads;
 mod tenancy;
 mod webhooks;

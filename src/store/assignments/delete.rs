@@ -34,7 +34,7 @@ impl SqlStore {
         let deleted = statement(&text).fetch_all(&mut *tx).await?;
         let deleted: Vec<BadgeAssignment> = deleted.iter().map(rows::assignment).collect::<StoreResult<_>>()?;
         Self::adjust_member_counts(tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
-        self.notify_members(tx, site, &deleted).await?;
+        self.notify_members(&mut write, &deleted).await?;
         let events: Vec<NewEvent> = deleted
             .iter()
             .flat_map(|a| NewEvent::assignment_deleted(a, None))
@@ -75,7 +75,7 @@ impl SqlStore {
             .map(rows::assignment)
             .collect::<StoreResult<_>>()?;
         Self::adjust_member_counts(tx, site, deleted.iter().map(|a| a.badge_id), -1).await?;
-        self.notify_members(tx, site, &deleted).await?;
+        self.notify_members(&mut write, &deleted).await?;
         let events: Vec<NewEvent> = deleted
             .iter()
             .flat_map(|a| NewEvent::assignment_deleted(a, None))

@@ -10,6 +10,7 @@ use super::of_site_by_id;
 use crate::domain::{AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, NewAssignment, SiteId, Timestamp};
 use crate::events::NewEvent;
 use crate::query::{Dialect, SqlParam, SqlText};
+use crate::store::notices::ChangeNotice;
 use crate::store::rows::{self, tags_json};
 use crate::store::sql::{bind_all, positional, statement, values_list};
 use crate::store::{SqlStore, StoreError, StoreResult};
@@ -98,11 +99,16 @@ impl SqlStore {
                 .iter()
                 .flat_map(|(_, a)| NewEvent::assignment_created(a).map(|e| (a.id, e)))
                 .collect();
-            (
-                self.insert_untagged_sqlite(site, site_pk, sql, params, ids, &events)
-                    .await?,
-                None,
-            )
+            let made = self
+                .insert_untagged_sqlite(site, site_pk, sql, params, ids, &events)
+                .await?;
+            // Committed by the script: this instance's caches hear of it now.
+            let holders = pending.iter().filter(|(_, a)| made.contains(&a.id));
+            if !made.is_empty() {
+                let notice = ChangeNotice::members(site, holders.map(|(_, a)| a.member_id));
+                self.local_notices.publish(&[notice]);
+            }
+            (made, None)
         } else {
             self.insert_in_transaction(site, site_pk, &sql, &params, &pending, &badge_ids, ids)
                 .await?
@@ -167,7 +173,7 @@ impl SqlStore {
             .collect();
         Self::insert_tag_rows(tx, self.dialect, site_pk, made.iter().copied()).await?;
         let events: Vec<NewEvent> = made.iter().flat_map(|a| NewEvent::assignment_created(a)).collect();
-        self.notify_members(tx, site, made).await?;
+        self.notify_members(&mut write, made).await?;
         let last = self.append(&mut write, &events).await?;
         self.commit_write(write, last).await?;
         Ok((inserted, locked))

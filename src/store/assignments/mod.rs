@@ -15,32 +15,26 @@ mod tags;
 
 use std::collections::HashMap;
 
-use sqlx::AnyConnection;
-
-use crate::domain::{AssignmentId, BadgeAssignment, SiteId};
+use crate::domain::{AssignmentId, BadgeAssignment};
 use crate::query::{SqlParam, SqlText};
-use crate::store::notices::{notify, ChangeNotice};
+use crate::store::notices::ChangeNotice;
+use crate::store::outbox::SiteWrite;
 use crate::store::{SqlStore, StoreResult};
 
 impl SqlStore {
-    /// Tells other instances that the holders of these assignments changed
-    /// (inside the write's transaction; nothing when none changed).
+    /// Records that the holders of these assignments changed (nothing when
+    /// none changed): the caches forget their assignments and badge sets.
     async fn notify_members<'a>(
         &self,
-        conn: &mut AnyConnection,
-        site: SiteId,
+        write: &mut SiteWrite,
         changed: impl IntoIterator<Item = &'a BadgeAssignment>,
     ) -> StoreResult<()> {
         let mut changed = changed.into_iter().peekable();
         if changed.peek().is_none() {
             return Ok(());
         }
-        notify(
-            conn,
-            self.dialect,
-            &ChangeNotice::members(site, changed.map(|a| a.member_id)),
-        )
-        .await
+        let notice = ChangeNotice::members(write.site, changed.map(|a| a.member_id));
+        self.notify(write, notice).await
     }
 }
 

@@ -37,6 +37,7 @@ impl SqlStore {
         let found = statement(&text).fetch_all(&mut *tx).await?;
         let updated = retag(tx, site_pk, &found, add, remove).await?;
         let events: Vec<NewEvent> = updated.iter().map(NewEvent::assignment_tags_updated).collect();
+        self.notify_members(&mut write, &updated).await?;
         let last = self.append(&mut write, &events).await?;
         self.commit_write(write, last).await?;
         Ok(in_asked_order(ids, updated))
@@ -97,6 +98,7 @@ impl SqlStore {
             }
             Self::update_job(tx, site_pk, &job).await?;
             let events: Vec<NewEvent> = updated.iter().map(NewEvent::assignment_tags_updated).collect();
+            self.notify_members(&mut write, &updated).await?;
             let last = self.append(&mut write, &events).await?;
             self.commit_write(write, last).await?;
             metrics::counter!(JOB_ROWS_METRIC, "kind" => "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS")

@@ -9,7 +9,7 @@ use super::{ImportAssignment, ImportBadge, ImportBatch, ImportPage, Mapped, Resu
 use crate::domain::{fold_case, BadgeAssignment, SiteId, Slug};
 use crate::query::{Dialect, SqlParam};
 use crate::store::badges::free_slug;
-use crate::store::notices::{notify, ChangeNotice};
+use crate::store::notices::ChangeNotice;
 use crate::store::pages::write_page_badges;
 use crate::store::rows::tags_json;
 use crate::store::sql::{bind_all, is_unique_violation, values_list};
@@ -30,6 +30,7 @@ impl SqlStore {
         // The site's write lock, as every write takes it; an import writes no
         // events (it restores or moves data, it is not a change to announce).
         let mut write = self.begin_write(site).await?;
+        let mut notices = Vec::new();
         let tx = &mut *write.tx;
         for badge in &batch.badges {
             insert_badge(tx, site, badge).await?;
@@ -48,17 +49,19 @@ impl SqlStore {
             let made: Vec<BadgeAssignment> = batch.assignments.iter().map(as_assignment).collect();
             Self::insert_tag_rows(tx, self.dialect, site_pk, made.iter()).await?;
             Self::adjust_member_counts(tx, site, made.iter().map(|a| a.badge_id), 1).await?;
-            let members = ChangeNotice::members(site, made.iter().map(|a| a.member_id));
-            notify(tx, self.dialect, &members).await?;
+            notices.push(ChangeNotice::members(site, made.iter().map(|a| a.member_id)));
         }
         if !batch.pages.is_empty() || !batch.badges.is_empty() {
-            notify(tx, self.dialect, &ChangeNotice::Pages(site)).await?;
+            notices.extend([ChangeNotice::Pages(site), ChangeNotice::Badges(site)]);
         }
         for chunk in batch.mapped.chunks(ROWS_PER_INSERT) {
             insert_mapped(tx, self.dialect, site, source, chunk).await?;
         }
         if let Some(resume) = &batch.resume {
             save_resume(tx, site, source, resume).await?;
+        }
+        for notice in notices {
+            self.notify(&mut write, notice).await?;
         }
         self.commit_write(write, None).await?;
         Ok(())

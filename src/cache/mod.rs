@@ -1,0 +1,75 @@
+//! What an instance keeps in memory, and how it forgets it.
+//!
+//! - the access check's caches (`crate::access::AccessCache`): sites' rules
+//!   and members' badge sets;
+//! - [`reads`]: badges by id and members' assignments;
+//! - [`weighted`]: the budgeted least-recently-used map both are made of.
+//!
+//! One mechanism keeps them all correct: every write records change notices
+//! (`store::notices`). This instance's caches hear them as the write
+//! commits, before it is answered, so an instance always reads its own
+//! writes; other instances' caches hear them through the database
+//! ([`follower`], PostgreSQL's `LISTEN/NOTIFY`), usually within milliseconds.
+
+pub mod follower;
+pub mod reads;
+pub mod weighted;
+
+use crate::access::{AccessCache, CacheBudget};
+use crate::store::notices::{ChangeNotice, NoticeSink};
+use reads::ReadCache;
+
+/// Memory budgets, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Budgets {
+    /// The access check's caches.
+    pub access: CacheBudget,
+    /// Badges and members' assignments.
+    pub reads: usize,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self {
+            access: CacheBudget::default(),
+            reads: 64 << 20,
+        }
+    }
+}
+
+/// Every cache of one instance, told of changes as one.
+pub struct Caches {
+    pub access: AccessCache,
+    pub reads: ReadCache,
+}
+
+impl Caches {
+    /// `following`: whether changes by other processes are followed from the
+    /// start (true when nothing else writes the database).
+    pub fn new(budgets: Budgets, following: bool) -> Self {
+        Self {
+            access: AccessCache::new(budgets.access, following),
+            reads: ReadCache::new(budgets.reads, following),
+        }
+    }
+
+    /// Forgets everything, and keeps nothing until [`resume`](Self::resume):
+    /// changes made elsewhere may be missed meanwhile.
+    pub fn suspend(&self) {
+        self.access.suspend();
+        self.reads.suspend();
+    }
+
+    /// Changes made elsewhere are followed again.
+    pub fn resume(&self) {
+        self.access.resume();
+        self.reads.resume();
+    }
+}
+
+impl NoticeSink for Caches {
+    fn apply(&self, notice: &ChangeNotice) {
+        self.access.apply(notice);
+        self.reads.apply(notice);
+    }
+}
