@@ -175,7 +175,10 @@ backend_test!(
         )
         .await
         .ok();
-        assert_eq!(ids(&badges_of(&app, &site, &member, json!({})).await), vec![silver.clone()]);
+        assert_eq!(
+            ids(&badges_of(&app, &site, &member, json!({})).await),
+            vec![silver.clone()]
+        );
         app.call(&site, "DELETE", &format!("/badges/v4/badges/{silver}"), None)
             .await
             .ok();
