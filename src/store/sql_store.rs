@@ -40,6 +40,8 @@ pub struct SqlStore {
     pub(super) actor: Actor,
     /// Where this instance's commits are announced.
     pub(super) changes: ChangeFeed,
+    /// SQLite: the single writer's queue of group-committed creates.
+    pub(super) group: Option<super::group_commit::GroupWriter>,
 }
 
 impl SqlStore {
@@ -52,6 +54,7 @@ impl SqlStore {
             notices,
             actor: Actor::Unknown,
             changes: ChangeFeed::new(),
+            group: None,
         }
     }
 
