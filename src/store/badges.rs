@@ -1,12 +1,12 @@
 //! Badge storage.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 
 use super::notices::ChangeNotice;
 use super::rows::{self, BADGE_COLUMNS};
-use super::sql::is_unique_violation;
+use super::sql::{bind_all, is_unique_violation, positional, values_list};
 use super::{Page, SqlStore, StoreError, StoreResult};
 use crate::domain::{
     fold_case, Badge, BadgeId, BadgePatch, NewBadge, OrderChange, SiteId, Slug, Timestamp, MAX_BADGES_PER_SITE,
@@ -19,64 +19,271 @@ use crate::query::{Dialect, Query, SqlParam, BADGES};
 const WRITE_ATTEMPTS: usize = 8;
 
 impl SqlStore {
+    /// On SQLite a create joins the group commit of the single writer (see
+    /// `group_commit`); on PostgreSQL each create is its own transaction.
     pub(super) async fn create_badge_impl(&self, site: SiteId, badge: &NewBadge) -> StoreResult<Badge> {
-        let base = Slug::from_title(badge.title.as_str());
-        let icon = badge
-            .icon
-            .as_ref()
-            .map(|i| serde_json::to_string(i).unwrap_or_default());
+        let site_pk = self.site_key(site).await?;
+        if let Some(group) = &self.group {
+            if let Some(answer) = group
+                .create_badge(site, site_pk, badge.clone(), self.actor.clone())
+                .await
+            {
+                return answer;
+            }
+        }
         let mut last_error = None;
         for _ in 0..WRITE_ATTEMPTS {
             let mut write = self.begin_write(site).await?;
-            let tx = &mut *write.tx;
-            let slug = free_slug(tx, site, &base, None).await?;
-            let next = sqlx::query(
-                "SELECT COALESCE(MAX(display_order), 0) + 1 AS next, COUNT(*) AS n FROM badges WHERE site_id = $1",
-            )
-            .bind(site.to_bytes())
-            .fetch_one(&mut *tx)
-            .await?;
-            if next.try_get::<i64, _>("n")? >= MAX_BADGES_PER_SITE {
-                return Err(StoreError::LimitReached(MAX_BADGES_PER_SITE));
-            }
-            let order: i64 = next.try_get("next")?;
-            let now = Timestamp::now().millis();
-            let sql = format!(
-                "INSERT INTO badges (site_id, id, revision, title, description, background_color, text_color, icon, \
-                 permissions_enabled, slug, display_order, member_count, created_at, updated_at, \
-                 title_folded, slug_folded, description_folded) \
-                 VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, $12, $13, $14) RETURNING {BADGE_COLUMNS}"
-            );
-            let inserted = sqlx::query(&sql)
-                .bind(site.to_bytes())
-                .bind(BadgeId::generate().to_bytes())
-                .bind(badge.title.as_str())
-                .bind(badge.description.as_str())
-                .bind(badge.background_color.as_str())
-                .bind(badge.text_color.as_str())
-                .bind(icon.clone())
-                .bind(i64::from(badge.permissions_enabled))
-                .bind(slug.as_str())
-                .bind(order)
-                .bind(now)
-                .bind(fold_case(badge.title.as_str()))
-                .bind(fold_case(slug.as_str()))
-                .bind(fold_case(badge.description.as_str()))
-                .fetch_one(&mut *tx)
-                .await;
-            match inserted {
-                Ok(row) => {
-                    let created = rows::badge(&row)?;
-                    let last = self.append(&mut write, &NewEvent::badge_created(&created)).await?;
+            match self.create_badge_in(&mut write.tx, site, site_pk, badge).await {
+                Ok((created, last)) => {
                     self.commit_write(write, last).await?;
                     return Ok(created);
                 }
                 // Another instance took the slug between our read and insert: try the next one.
-                Err(e) if is_unique_violation(&e, "slug") => last_error = Some(e),
-                Err(e) => return Err(e.into()),
+                Err(StoreError::Database(e)) if is_unique_violation(&e, "slug") => last_error = Some(e),
+                Err(e) => return Err(e),
             }
         }
         Err(last_error.map(StoreError::from).unwrap_or(StoreError::NotFound))
+    }
+
+    /// Creates one badge inside the caller's transaction and appends its
+    /// events. Returns the badge and the site's new last event number.
+    pub(super) async fn create_badge_in(
+        &self,
+        conn: &mut AnyConnection,
+        site: SiteId,
+        site_pk: i64,
+        badge: &NewBadge,
+    ) -> StoreResult<(Badge, Option<i64>)> {
+        let slug = free_slug(conn, site, &Slug::from_title(badge.title.as_str()), None).await?;
+        let (top, count) = site_badge_span(conn, site).await?;
+        if count >= MAX_BADGES_PER_SITE {
+            return Err(StoreError::LimitReached(MAX_BADGES_PER_SITE));
+        }
+        let row = BadgeRow {
+            site,
+            badge,
+            slug,
+            order: top + 1,
+        };
+        let created = self.insert_badges(conn, &[row]).await?.remove(0);
+        let last = self
+            .append_events(conn, site, site_pk, &NewEvent::badge_created(&created))
+            .await?;
+        Ok((created, last))
+    }
+
+    /// Creates several badges, of one site or several, inside the caller's
+    /// transaction with one statement per step however many there are: the
+    /// sites' highest places and counts, the slugs already taken, one
+    /// insert. A badge past its site's limit gets its own error and takes no
+    /// place; the others are created in order. Appending their events is
+    /// the caller's (they carry each caller's identity).
+    /// An `Err` means nothing can be said per badge (the caller rolls back
+    /// and tries them one by one).
+    pub(super) async fn create_badges_in(
+        &self,
+        conn: &mut AnyConnection,
+        items: &[SiteBadge<'_>],
+    ) -> StoreResult<Vec<StoreResult<Badge>>> {
+        let mut spans = self.site_badge_spans(conn, items).await?;
+        let wanted: Vec<(SiteId, Slug)> = items
+            .iter()
+            .map(|i| (i.site, Slug::from_title(i.badge.title.as_str())))
+            .collect();
+        let mut taken = self.taken_slugs(conn, &wanted).await?;
+        let mut rows = Vec::with_capacity(items.len());
+        let mut refused = Vec::with_capacity(items.len());
+        for (item, (site, base)) in items.iter().zip(&wanted) {
+            let (top, count) = spans.entry(*site).or_insert((0, 0));
+            if *count >= MAX_BADGES_PER_SITE {
+                refused.push(true);
+                continue;
+            }
+            let slug = first_free_slug(base, |s| taken.contains(&(*site, s.to_owned())));
+            taken.insert((*site, slug.as_str().to_owned()));
+            *count += 1;
+            *top += 1;
+            rows.push(BadgeRow {
+                site: *site,
+                badge: item.badge,
+                slug,
+                order: *top,
+            });
+            refused.push(false);
+        }
+        let mut created = self.insert_badges(conn, &rows).await?.into_iter();
+        Ok(refused
+            .into_iter()
+            .map(|refused| match refused {
+                true => Err(StoreError::LimitReached(MAX_BADGES_PER_SITE)),
+                false => created.next().ok_or(StoreError::NotFound),
+            })
+            .collect())
+    }
+
+    /// Inserts badges whose slug and place are decided, in one statement;
+    /// returns them in the order given.
+    async fn insert_badges(&self, conn: &mut AnyConnection, rows: &[BadgeRow<'_>]) -> StoreResult<Vec<Badge>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = Timestamp::now().millis();
+        let sql = format!(
+            "INSERT INTO badges (site_id, id, title, description, background_color, text_color, icon, \
+             permissions_enabled, slug, display_order, created_at, updated_at, \
+             title_folded, slug_folded, description_folded, revision, member_count) \
+             VALUES {} RETURNING {BADGE_COLUMNS}",
+            values_list(self.dialect, rows.len(), 17)
+        );
+        let mut params = Vec::with_capacity(rows.len() * 17);
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let badge = row.badge;
+            let id = BadgeId::generate();
+            ids.push(id);
+            params.extend([
+                SqlParam::Blob(row.site.to_bytes()),
+                SqlParam::Blob(id.to_bytes()),
+                SqlParam::Text(badge.title.as_str().to_owned()),
+                SqlParam::Text(badge.description.as_str().to_owned()),
+                SqlParam::Text(badge.background_color.as_str().to_owned()),
+                SqlParam::Text(badge.text_color.as_str().to_owned()),
+                SqlParam::NullableText(
+                    badge
+                        .icon
+                        .as_ref()
+                        .map(|i| serde_json::to_string(i).unwrap_or_default()),
+                ),
+                SqlParam::Int(i64::from(badge.permissions_enabled)),
+                SqlParam::Text(row.slug.as_str().to_owned()),
+                SqlParam::Int(row.order),
+                SqlParam::Int(now),
+                SqlParam::Int(now),
+                SqlParam::Text(fold_case(badge.title.as_str())),
+                SqlParam::Text(fold_case(row.slug.as_str())),
+                SqlParam::Text(fold_case(badge.description.as_str())),
+                SqlParam::Int(1),
+                SqlParam::Int(0),
+            ]);
+        }
+        let found = bind_all(sqlx::query(&sql), &params).fetch_all(&mut *conn).await?;
+        let mut by_id: HashMap<BadgeId, Badge> = found
+            .iter()
+            .map(|row| rows::badge(row).map(|b| (b.id, b)))
+            .collect::<StoreResult<_>>()?;
+        // RETURNING promises no order: answer in the order asked.
+        ids.iter()
+            .map(|id| by_id.remove(id).ok_or(StoreError::NotFound))
+            .collect()
+    }
+
+    /// Each site's highest display order (0 without badges) and a bound on
+    /// its number of badges, in one statement. Counting a site's badges
+    /// reads all of them, its highest place one index entry. Every writer
+    /// gives a site's badges distinct places from 1 up (a create the next
+    /// after the highest, a reorder 1 to n), so there are never more badges
+    /// than the highest place: the count is read only for a site that these
+    /// creates could take past its limit.
+    async fn site_badge_spans(
+        &self,
+        conn: &mut AnyConnection,
+        items: &[SiteBadge<'_>],
+    ) -> StoreResult<HashMap<SiteId, (i64, i64)>> {
+        let mut sites: Vec<SiteId> = items.iter().map(|i| i.site).collect();
+        sites.sort();
+        sites.dedup();
+        let arms: Vec<String> = (0..sites.len())
+            .map(|i| {
+                format!(
+                    "SELECT {} AS site_id, (SELECT COALESCE(MAX(display_order), 0) FROM badges WHERE site_id = {}) AS top",
+                    positional(self.dialect, 2 * i + 1),
+                    positional(self.dialect, 2 * i + 2)
+                )
+            })
+            .collect();
+        let params: Vec<SqlParam> = sites
+            .iter()
+            .flat_map(|s| [SqlParam::Blob(s.to_bytes()), SqlParam::Blob(s.to_bytes())])
+            .collect();
+        let found = bind_all(sqlx::query(&arms.join(" UNION ALL ")), &params)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut spans = HashMap::with_capacity(sites.len());
+        for row in &found {
+            let site = rows::site_id(row, "site_id")?;
+            let top: i64 = row.try_get("top")?;
+            let creating = items.iter().filter(|i| i.site == site).count() as i64;
+            let span = if top + creating >= MAX_BADGES_PER_SITE {
+                site_badge_span(conn, site).await?
+            } else {
+                (top, top)
+            };
+            spans.insert(site, span);
+        }
+        Ok(spans)
+    }
+
+    /// The slugs equal to one of the wanted `(site, base)` or to one of them
+    /// with a `-n` suffix, in one statement: a `UNION ALL` of one index
+    /// range per base (an `OR` of them would walk each site's whole index).
+    /// At most `MAX_GROUP` bases, well below SQLite's 500 arms.
+    async fn taken_slugs(
+        &self,
+        conn: &mut AnyConnection,
+        wanted: &[(SiteId, Slug)],
+    ) -> StoreResult<HashSet<(SiteId, String)>> {
+        let mut wanted: Vec<&(SiteId, Slug)> = wanted.iter().collect();
+        wanted.sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut params = Vec::with_capacity(wanted.len() * 3);
+        let mut arms = Vec::with_capacity(wanted.len());
+        for (site, base) in &wanted {
+            let n = params.len();
+            let [p1, p2, p3] = [1, 2, 3].map(|k| positional(self.dialect, n + k));
+            params.push(SqlParam::Blob(site.to_bytes()));
+            params.push(SqlParam::Text(base.as_str().to_owned()));
+            match self.dialect {
+                // SQLite compares bytes: `base` up to `base.` (the byte
+                // after `-`) holds `base` and every `base-…`.
+                Dialect::Sqlite => {
+                    arms.push(format!(
+                        "SELECT site_id, slug FROM badges WHERE site_id = {p1} AND slug >= {p2} AND slug < {p3}"
+                    ));
+                    params.push(SqlParam::Text(format!("{}.", base.as_str())));
+                }
+                // PostgreSQL's collation may not order by bytes.
+                Dialect::Postgres => {
+                    arms.push(format!(
+                        "SELECT site_id, slug FROM badges WHERE site_id = {p1} AND (slug = {p2} OR slug LIKE {p3} ESCAPE '\\')"
+                    ));
+                    params.push(SqlParam::Text(suffix_pattern(base)));
+                }
+            }
+        }
+        let found = bind_all(sqlx::query(&arms.join(" UNION ALL ")), &params)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut taken = HashSet::with_capacity(found.len());
+        for row in &found {
+            let site = rows::site_id(row, "site_id")?;
+            let slug: String = row.try_get("slug")?;
+            // The range also holds `base` followed by other characters.
+            let close = wanted.iter().any(|(s, base)| {
+                *s == site
+                    && slug
+                        .strip_prefix(base.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+            });
+            if close {
+                taken.insert((site, slug));
+            }
+        }
+        Ok(taken)
     }
 
     pub(super) async fn get_badge_impl(&self, site: SiteId, id: BadgeId) -> StoreResult<Option<Badge>> {
@@ -294,6 +501,50 @@ impl SqlStore {
     }
 }
 
+/// A badge to create in a site.
+pub(super) struct SiteBadge<'a> {
+    pub site: SiteId,
+    pub badge: &'a NewBadge,
+}
+
+/// A badge about to be inserted, its slug and place decided.
+struct BadgeRow<'a> {
+    site: SiteId,
+    badge: &'a NewBadge,
+    slug: Slug,
+    order: i64,
+}
+
+/// The site's highest display order (0 with no badges) and how many badges it has.
+async fn site_badge_span(conn: &mut AnyConnection, site: SiteId) -> StoreResult<(i64, i64)> {
+    let row =
+        sqlx::query("SELECT COALESCE(MAX(display_order), 0) AS top, COUNT(*) AS n FROM badges WHERE site_id = $1")
+            .bind(site.to_bytes())
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok((row.try_get("top")?, row.try_get("n")?))
+}
+
+/// `LIKE` pattern of `base` with any `-suffix`.
+fn suffix_pattern(base: &Slug) -> String {
+    format!(
+        "{}-%",
+        base.as_str()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// `base` if it is free, else `base-2`, `base-3`, …: the first not in `taken`.
+fn first_free_slug(base: &Slug, taken: impl Fn(&str) -> bool) -> Slug {
+    if !taken(base.as_str()) {
+        return base.clone();
+    }
+    let n = (2..).find(|n| !taken(base.with_suffix(*n).as_str())).unwrap_or(2);
+    base.with_suffix(n)
+}
+
 /// The first free slug for `base` in the site: `base`, then `base-2`, `base-3`, …
 /// The unique index still has the last word if another writer races us.
 pub(super) async fn free_slug(
@@ -302,33 +553,20 @@ pub(super) async fn free_slug(
     base: &Slug,
     exclude: Option<BadgeId>,
 ) -> StoreResult<Slug> {
-    let pattern = format!(
-        "{}-%",
-        base.as_str()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
     let exclude = exclude.map(|id| id.to_bytes()).unwrap_or_default();
     let taken: HashSet<String> = sqlx::query(
         "SELECT slug FROM badges WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3 ESCAPE '\\') AND id <> $4",
     )
     .bind(site.to_bytes())
     .bind(base.as_str())
-    .bind(pattern)
+    .bind(suffix_pattern(base))
     .bind(exclude)
     .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|row| row.try_get::<String, _>("slug"))
     .collect::<Result<_, _>>()?;
-    if !taken.contains(base.as_str()) {
-        return Ok(base.clone());
-    }
-    let n = (2..)
-        .find(|n| !taken.contains(base.with_suffix(*n).as_str()))
-        .unwrap_or(2);
-    Ok(base.with_suffix(n))
+    Ok(first_free_slug(base, |s| taken.contains(s)))
 }
 
 /// Gives every badge stored before folded copies existed (migration 0010)

@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+use super::group_commit::GroupWriter;
 use super::notices::NoticeSource;
 use super::{SqlStore, StoreError, StoreResult};
 use crate::query::Dialect;
@@ -131,7 +132,10 @@ async fn connect_sqlite(options: &ConnectOptions) -> StoreResult<SqlStore> {
     SQLITE_MIGRATIONS.run(&write).await?;
     super::badges::fold_unfolded_badges(&write).await?;
     let read = pool(readers).await?;
-    Ok(SqlStore::new(read, write, Dialect::Sqlite, None))
+    let mut store = SqlStore::new(read, write, Dialect::Sqlite, None);
+    // The writer task's own handle has no queue: it never waits on itself.
+    store.group = Some(GroupWriter::start(store.clone()));
+    Ok(store)
 }
 
 async fn connect_postgres(options: &ConnectOptions) -> StoreResult<SqlStore> {

@@ -8,6 +8,7 @@ mod assignments;
 mod availability;
 mod badges;
 mod connect;
+mod group_commit;
 mod identity;
 mod jobs;
 mod keys;

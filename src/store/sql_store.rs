@@ -42,6 +42,8 @@ pub struct SqlStore {
     pub(super) changes: ChangeFeed,
     /// This process's caches, told what each write changed when it commits.
     pub(super) local_notices: std::sync::Arc<LocalNotices>,
+    /// SQLite: the single writer's queue of group-committed creates.
+    pub(super) group: Option<super::group_commit::GroupWriter>,
 }
 
 impl SqlStore {
@@ -55,6 +57,7 @@ impl SqlStore {
             actor: Actor::Unknown,
             changes: ChangeFeed::new(),
             local_notices: Default::default(),
+            group: None,
         }
     }
 

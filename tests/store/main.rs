@@ -9,6 +9,7 @@ mod common;
 mod admin;
 mod assignments;
 mod badges;
+mod group_commit;
 mod keys;
 mod ordering;
 mod queries;
