@@ -9,6 +9,12 @@ use insignia::service::Services;
 use insignia::store::{connect, SqlStore, Store};
 use tracing_subscriber::EnvFilter;
 
+/// A request allocates many small, short-lived blocks (JSON values, headers,
+/// futures); mimalloc serves them from per-thread pages, which took a
+/// quarter of the CPU of a cached read off the allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr so that stdout stays clean for `keys create`.
@@ -53,14 +59,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     let session_ttl = std::time::Duration::from_secs(u64::from(args.admin_session_hours) * 3600);
-    let mut state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
+    let state = insignia::api::AppState::with_caches(Arc::new(store.clone()), args.cache_settings())
         .await?
         .with_admin_session_ttl(session_ttl)
-        .with_edge(args.edge.edge());
-    state.services = state
-        .services
-        .with_forward_auth_cookie(&args.identity.forward_auth_cookie)
-        .allowing_private_webhook_urls(args.webhooks.allow_private_webhook_urls);
+        .with_edge(args.edge.edge())
+        .with_services(|services| {
+            services
+                .with_forward_auth_cookie(&args.identity.forward_auth_cookie)
+                .allowing_private_webhook_urls(args.webhooks.allow_private_webhook_urls)
+        });
     let events = insignia::events::background::start(Arc::new(store.clone()), &args.webhooks).await?;
     tracing::info!(%addr, "insignia listening on http://{addr}");
     let app = insignia::api::router(state);

@@ -41,9 +41,11 @@ use rate::{RateSettings, SiteRates};
 pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
 
 /// What every handler can reach: the use cases, never the store itself.
+/// Cloned for every request by each layer that holds it, so it is two
+/// shared pointers.
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    pub services: Arc<Services>,
     /// The limits of the edge and the per-site rates.
     pub edge: Arc<Edge>,
 }
@@ -76,7 +78,7 @@ impl AppState {
     /// The services over `store`.
     pub async fn new(store: Arc<dyn Store>) -> StoreResult<Self> {
         Ok(Self {
-            services: Services::new(store).await?,
+            services: Arc::new(Services::new(store).await?),
             edge: Arc::default(),
         })
     }
@@ -84,7 +86,7 @@ impl AppState {
     /// The services over `store`, with caches of these sizes.
     pub async fn with_caches(store: Arc<dyn Store>, caches: CacheSettings) -> StoreResult<Self> {
         Ok(Self {
-            services: Services::with_caches(store, caches).await?,
+            services: Arc::new(Services::with_caches(store, caches).await?),
             edge: Arc::default(),
         })
     }
@@ -96,8 +98,13 @@ impl AppState {
     }
 
     /// How long an admin page sign-in lasts.
-    pub fn with_admin_session_ttl(mut self, ttl: Duration) -> Self {
-        self.services = self.services.with_admin_session_ttl(ttl);
+    pub fn with_admin_session_ttl(self, ttl: Duration) -> Self {
+        self.with_services(|services| services.with_admin_session_ttl(ttl))
+    }
+
+    /// The services changed by `change` (at start-up, before serving).
+    pub fn with_services(mut self, change: impl FnOnce(Services) -> Services) -> Self {
+        self.services = Arc::new(change(Services::clone(&self.services)));
         self
     }
 }

@@ -57,6 +57,11 @@ impl Projection {
         Ok(Self(Some(kept)))
     }
 
+    /// Whether items are answered whole (no `fields` asked).
+    pub fn is_whole(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// The item with only the kept fields.
     pub fn apply(&self, item: Value) -> Value {
         match (&self.0, item) {

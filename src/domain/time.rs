@@ -33,11 +33,20 @@ impl Timestamp {
     }
 
     pub fn to_rfc3339(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `2024-01-01T00:00:00.000Z`, written straight into the output (answers
+/// carry two per item); empty when out of range.
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let nanos = i128::from(self.0) * 1_000_000;
         let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
-            return String::new();
+            return Ok(());
         };
-        format!(
+        write!(
+            f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
             t.year(),
             u8::from(t.month()),
@@ -52,7 +61,7 @@ impl Timestamp {
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+        s.collect_str(self)
     }
 }
 

@@ -1,6 +1,7 @@
 //! `POST …/query`: assignments by the Wix query language.
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -8,7 +9,7 @@ use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::JsonBody;
 use crate::api::projection::Projection;
-use crate::api::wire::assignment::assignment_json_for;
+use crate::api::wire::assignment::{assignment_json_for, AssignmentWire};
 use crate::api::wire::paging::query_metadata;
 use crate::api::AppState;
 use crate::query::{parse_query, PageLimits, ASSIGNMENTS};
@@ -32,11 +33,19 @@ const ASSIGNMENT_FIELDS: [&str; 7] = [
     "updatedDate",
 ];
 
+/// An answer of whole assignments.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WholeItems<'a> {
+    badge_assignments: Vec<AssignmentWire<'a>>,
+    paging_metadata: Value,
+}
+
 pub(super) async fn query(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require_read()?;
     let codec = state.services.cursors(caller.site);
     let mut raw = body.get("query").cloned().unwrap_or(Value::Null);
@@ -49,11 +58,19 @@ pub(super) async fn query(
     let projection = Projection::take(&mut raw, "query", &ASSIGNMENT_FIELDS)?;
     let query = parse_query(&ASSIGNMENTS, &raw, "query", LIMITS, &codec)?;
     let page = state.services.assignments().query(caller.site, &query).await?;
+    let metadata = query_metadata(&codec, &query, page.items.len(), &page);
+    if projection.is_whole() {
+        // Whole items go straight into the answer, without a `Value` each.
+        let answer = WholeItems {
+            badge_assignments: page.items.iter().map(|a| AssignmentWire::new(a, !public)).collect(),
+            paging_metadata: metadata,
+        };
+        return Ok(Json(answer).into_response());
+    }
     let items: Vec<Value> = page
         .items
         .iter()
         .map(|a| projection.apply(assignment_json_for(a, !public)))
         .collect();
-    let metadata = query_metadata(&codec, &query, items.len(), &page);
-    Ok(Json(json!({ "badgeAssignments": items, "pagingMetadata": metadata })))
+    Ok(Json(json!({ "badgeAssignments": items, "pagingMetadata": metadata })).into_response())
 }
