@@ -191,13 +191,16 @@ impl SqlStore {
     ) -> StoreResult<HashSet<AssignmentId>> {
         let id_list = vec!["?"; ids.len()].join(", ");
         // Counts by badge of the rows this script made: the ids are fresh, so
-        // every id found was inserted just now. The events of the rows made
-        // are numbered in the order given, after the site's last number.
+        // every id found was inserted just now. `+site_pk` keeps the planner
+        // on the id index: with `site_pk = ?` usable it walked the site's
+        // whole holders index (every assignment of the site) on every call.
+        // The events of the rows made are numbered in the order given, after
+        // the site's last number.
         let script = format!(
             "BEGIN IMMEDIATE; {insert_sql}; SELECT changes() AS inserted; \
              UPDATE badges SET member_count = member_count + d.n \
              FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments \
-                   WHERE site_pk = ? AND id IN ({id_list}) GROUP BY badge_id) AS d \
+                   WHERE +site_pk = ? AND id IN ({id_list}) GROUP BY badge_id) AS d \
              WHERE badges.site_id = ? AND badges.id = d.badge_id; \
              WITH e (n, id, assignment_id, event_type, entity_id, body) AS (VALUES {}) \
              INSERT INTO events (site_pk, seq, id, event_type, entity_id, event_time, identity, body) \
