@@ -5,6 +5,12 @@
 //! Env: `BENCH_ASSIGNMENTS` (default 1,000,000), `BENCH_BADGES` (50),
 //! `BENCH_CLIENTS` (concurrent HTTP clients, 4), `BENCH_DATABASE_URL`
 //! (e.g. a postgres:// URL), `BENCH_SAMPLES` (lookups per kind, 1,000).
+//!
+//! With `BENCH_BASE_URL`, `BENCH_KEY` and `BENCH_SITE` it loads a running
+//! `insignia serve` instead (what `benches/speed.sh` does, to read the
+//! server's memory afterwards); the holder counts are then not timed, as
+//! they are a store call. `BENCH_MEMBERS_FILE` names a file to write the
+//! loaded member ids to, one a line.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,11 +69,24 @@ async fn main() {
     let samples = env_or("BENCH_SAMPLES", if full_run { 1_000 } else { 20 });
     let members_per_badge = total / badges;
 
-    let db = BenchDb::from_env().await;
-    let store = db.store.clone();
-    let site = uuid::Uuid::new_v4();
-    let key = db.key(SiteId::from_uuid(site), "SCOPE.DC-MEMBERS.MANAGE-BADGES").await;
-    let (base, _serving) = db.serve().await;
+    let external = match (
+        std::env::var("BENCH_BASE_URL"),
+        std::env::var("BENCH_KEY"),
+        std::env::var("BENCH_SITE"),
+    ) {
+        (Ok(base), Ok(key), Ok(site)) => Some((base, key, site.parse::<uuid::Uuid>().expect("BENCH_SITE"))),
+        _ => None,
+    };
+    let (db, base, key, site, _serving) = match external {
+        Some((base, key, site)) => (None, base, key, site, None),
+        None => {
+            let db = BenchDb::from_env().await;
+            let site = uuid::Uuid::new_v4();
+            let key = db.key(SiteId::from_uuid(site), "SCOPE.DC-MEMBERS.MANAGE-BADGES").await;
+            let (base, serving) = db.serve().await;
+            (Some(db), base, key, site, Some(serving))
+        }
+    };
 
     let client = Arc::new(Client {
         http: reqwest::Client::new(),
@@ -91,6 +110,10 @@ async fn main() {
             .collect(),
     );
     let badge_ids = Arc::new(badge_ids);
+    if let Ok(path) = std::env::var("BENCH_MEMBERS_FILE") {
+        // For a load generator that queries the loaded members afterwards.
+        std::fs::write(&path, members.join("\n") + "\n").expect("members file");
+    }
 
     // Call k assigns one badge to 100 consecutive members. Bodies are built
     // before the clock starts, so the figure is the server's, not the load
@@ -108,7 +131,7 @@ async fn main() {
         })
         .collect();
     let bodies = Arc::new(bodies);
-    let backend = db.backend();
+    let backend = db.as_ref().map_or("a running server", |db| db.backend());
     println!(
         "loading {total} assignments ({badges} badges x {members_per_badge} members) in {calls} bulk calls of 100, \
          {clients} clients, on {backend}"
@@ -178,6 +201,9 @@ async fn main() {
         .map(|i| json!({"query": {"filter": {"badgeId": badge_ids[i % badge_ids.len()]}, "cursorPaging": {"limit": 50}}}))
         .collect();
     measure("members holding one badge", badge_queries.clone()).await;
+    let Some(db) = db else {
+        return;
+    };
     if let Some(schema) = &db.schema {
         // Right after a large load PostgreSQL's statistics still describe a
         // small table, and until autovacuum analyzes it the planner may pick a
@@ -186,6 +212,7 @@ async fn main() {
         measure("members holding one badge (analyzed)", badge_queries).await;
     }
 
+    let store = db.store.clone();
     let site_id = SiteId::from_uuid(site);
     let mut times = Vec::with_capacity(samples);
     for _ in 0..samples {

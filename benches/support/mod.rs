@@ -40,6 +40,10 @@ impl BenchDb {
             .map(str::to_owned)
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
         let mut options = ConnectOptions::new(&url);
+        // The SQLite map budget of `insignia serve --sqlite-mmap-mb`, to compare its cost.
+        if let Ok(mib) = std::env::var("BENCH_SQLITE_MMAP_MIB") {
+            options.sqlite_mmap_bytes = mib.parse::<u64>().expect("BENCH_SQLITE_MMAP_MIB") << 20;
+        }
         if url.starts_with("postgres") {
             options.schema = Some(format!("insignia_bench_{}", uuid::Uuid::new_v4().simple()));
         }

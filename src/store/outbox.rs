@@ -67,6 +67,9 @@ impl SqlStore {
         if events.is_empty() {
             return Ok(None);
         }
+        if self.dialect == Dialect::Postgres && events.len() <= CHUNK {
+            return self.append_events_pg(conn, site, site_pk, events).await.map(Some);
+        }
         let last: i64 = sqlx::query("UPDATE sites SET event_seq = event_seq + $1 WHERE pk = $2 RETURNING event_seq")
             .bind(events.len() as i64)
             .bind(site_pk)
@@ -106,6 +109,54 @@ impl SqlStore {
         }
         self.announce_in_transaction(conn, site, last).await?;
         Ok(Some(last))
+    }
+
+    /// `append_events` on PostgreSQL for up to one chunk of events: moving
+    /// the site's counter, inserting the events and announcing them is one
+    /// statement. Every writer of a site waits for the one before it to
+    /// commit (the site row lock), so each round trip saved here shortens
+    /// every site writer's turn.
+    async fn append_events_pg(
+        &self,
+        conn: &mut AnyConnection,
+        site: SiteId,
+        site_pk: i64,
+        events: &[NewEvent],
+    ) -> StoreResult<i64> {
+        let shared = |k: usize| positional(self.dialect, events.len() * 5 + k);
+        let (count, site_key, now, identity, channel, announced_site) =
+            (shared(1), shared(2), shared(3), shared(4), shared(5), shared(6));
+        let sql = format!(
+            "WITH s AS (UPDATE sites SET event_seq = event_seq + {count} WHERE pk = {site_key} RETURNING event_seq), \
+             v (n, id, event_type, entity_id, body) AS (VALUES {}), \
+             i AS (INSERT INTO events (seq, id, event_type, entity_id, body, site_pk, event_time, identity) \
+                   SELECT s.event_seq - {count} + v.n, v.id, v.event_type, v.entity_id, v.body, {site_key}, {now}, {identity} \
+                   FROM v, s) \
+             SELECT event_seq, \
+                    pg_notify({channel}, current_schema() || ' ' || {announced_site} || ' ' || event_seq)::text AS announced \
+             FROM s",
+            values_list(self.dialect, events.len(), 5),
+        );
+        let mut params = Vec::with_capacity(events.len() * 5 + 6);
+        for (n, event) in events.iter().enumerate() {
+            params.extend([
+                SqlParam::Int(n as i64 + 1),
+                SqlParam::Blob(Uuid::new_v4().as_bytes().to_vec()),
+                SqlParam::Text(event.event_type.as_str().to_owned()),
+                SqlParam::Blob(event.entity_id.as_bytes().to_vec()),
+                SqlParam::Text(event.body_text()),
+            ]);
+        }
+        params.extend([
+            SqlParam::Int(events.len() as i64),
+            SqlParam::Int(site_pk),
+            SqlParam::Int(Timestamp::now().millis()),
+            SqlParam::Text(self.actor.identity_json()),
+            SqlParam::Text(EVENTS_CHANNEL.to_owned()),
+            SqlParam::Text(site.to_string()),
+        ]);
+        let row = bind_all(sqlx::query(&sql), &params).fetch_one(&mut *conn).await?;
+        Ok(row.try_get("event_seq")?)
     }
 
     /// On PostgreSQL, tells other instances (when this transaction commits)

@@ -56,18 +56,31 @@ impl SqlStore {
         // are bound once after them.
         const COLUMNS: usize = 6;
         let shared = |k: usize| positional(self.dialect, pending.len() * COLUMNS + k);
-        let sql = format!(
-            "WITH v (id, badge_id, member_id, tags, private_tags, extended_fields) AS (VALUES {}) \
-             INSERT INTO badge_assignments (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, \
+        let site_param = shared(4);
+        let values = format!(
+            "v (id, badge_id, member_id, tags, private_tags, extended_fields) AS (VALUES {})",
+            values_list(self.dialect, pending.len(), COLUMNS)
+        );
+        let insert = format!(
+            "INSERT INTO badge_assignments (site_pk, id, badge_id, member_id, tags, private_tags, extended_fields, \
              created_at, updated_at) \
              SELECT {}, v.id, v.badge_id, v.member_id, v.tags, v.private_tags, v.extended_fields, {}, {} FROM v \
-             WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {} AND b.id = v.badge_id) \
+             WHERE EXISTS (SELECT 1 FROM badges b WHERE b.site_id = {site_param} AND b.id = v.badge_id) \
              ON CONFLICT (site_pk, member_id, badge_id) DO NOTHING",
-            values_list(self.dialect, pending.len(), COLUMNS),
             shared(1),
             shared(2),
             shared(3),
-            shared(4),
+        );
+        let sql = format!("WITH {values} {insert}");
+        // On PostgreSQL the insert moves the holder counts of what it made
+        // and names it, in the same statement: fewer round trips while the
+        // site's row is locked (see `begin_write`).
+        let counted_sql = format!(
+            "WITH {values}, made AS ({insert} RETURNING id, badge_id), \
+             counted AS (UPDATE badges SET member_count = member_count + d.n \
+                         FROM (SELECT badge_id, COUNT(*) AS n FROM made GROUP BY badge_id) AS d \
+                         WHERE badges.site_id = {site_param} AND badges.id = d.badge_id) \
+             SELECT id FROM made"
         );
         let mut params: Vec<SqlParam> = Vec::with_capacity(pending.len() * COLUMNS + 4);
         for (_, a) in &pending {
@@ -110,7 +123,12 @@ impl SqlStore {
             }
             (made, None)
         } else {
-            self.insert_in_transaction(site, site_pk, &sql, &params, &pending, &badge_ids, ids)
+            let sql = if self.dialect == Dialect::Postgres {
+                &counted_sql
+            } else {
+                &sql
+            };
+            self.insert_in_transaction(site, site_pk, sql, &params, &pending, &badge_ids, ids)
                 .await?
         };
 
@@ -137,7 +155,8 @@ impl SqlStore {
 
     /// The general insert: one transaction holding the insert, the holder
     /// counts and the tag rows. On PostgreSQL the badges are locked first
-    /// (see `lock_badges`) and returned as the ones that exist.
+    /// (see `lock_badges`) and returned as the ones that exist, and `sql`
+    /// also moves the holder counts and returns the ids it inserted.
     #[allow(clippy::too_many_arguments)]
     async fn insert_in_transaction(
         &self,
@@ -156,16 +175,26 @@ impl SqlStore {
         } else {
             None
         };
-        let inserted_count = bind_all(sqlx::query(sql), params)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as usize;
-        let inserted = Self::inserted_ids(tx, site_pk, inserted_count, ids).await?;
-        let added = pending
-            .iter()
-            .filter(|(_, a)| inserted.contains(&a.id))
-            .map(|(_, a)| a.badge_id);
-        Self::adjust_member_counts(tx, site, added, 1).await?;
+        let inserted = if self.dialect == Dialect::Postgres {
+            bind_all(sqlx::query(sql), params)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| rows::assignment_id(r, "id"))
+                .collect::<StoreResult<HashSet<AssignmentId>>>()?
+        } else {
+            let inserted_count = bind_all(sqlx::query(sql), params)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as usize;
+            let inserted = Self::inserted_ids(tx, site_pk, inserted_count, ids).await?;
+            let added = pending
+                .iter()
+                .filter(|(_, a)| inserted.contains(&a.id))
+                .map(|(_, a)| a.badge_id);
+            Self::adjust_member_counts(tx, site, added, 1).await?;
+            inserted
+        };
         let made: Vec<&BadgeAssignment> = pending
             .iter()
             .map(|(_, a)| a)
@@ -197,13 +226,16 @@ impl SqlStore {
     ) -> StoreResult<HashSet<AssignmentId>> {
         let id_list = vec!["?"; ids.len()].join(", ");
         // Counts by badge of the rows this script made: the ids are fresh, so
-        // every id found was inserted just now. The events of the rows made
-        // are numbered in the order given, after the site's last number.
+        // every id found was inserted just now. `+site_pk` keeps the planner
+        // on the id index: with `site_pk = ?` usable it walked the site's
+        // whole holders index (every assignment of the site) on every call.
+        // The events of the rows made are numbered in the order given, after
+        // the site's last number.
         let script = format!(
             "BEGIN IMMEDIATE; {insert_sql}; SELECT changes() AS inserted; \
              UPDATE badges SET member_count = member_count + d.n \
              FROM (SELECT badge_id, COUNT(*) AS n FROM badge_assignments \
-                   WHERE site_pk = ? AND id IN ({id_list}) GROUP BY badge_id) AS d \
+                   WHERE +site_pk = ? AND id IN ({id_list}) GROUP BY badge_id) AS d \
              WHERE badges.site_id = ? AND badges.id = d.badge_id; \
              WITH e (n, id, assignment_id, event_type, entity_id, body) AS (VALUES {}) \
              INSERT INTO events (site_pk, seq, id, event_type, entity_id, event_time, identity, body) \
