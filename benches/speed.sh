@@ -11,6 +11,7 @@
 #   SEED_BADGES [1000] SEED_MEMBERS [10000] the read set (each member holds 5)
 #   BULK_ASSIGNMENTS [1000000]              0 skips the bulk part
 #   BULK_CLIENTS [4]
+#   POST_SITES [32]                         sites the creates are spread over
 #   BENCH_PG_URL [postgres://postgres@127.0.0.1:5432/test]  a fresh schema is
 #                                           made there and dropped; empty skips PG
 #   CEILING_DIR [../shared/bench/ceiling]   CEILING_TARGET [/tmp/insignia-ceiling-target]
@@ -80,6 +81,12 @@ for i in range(0, len(items), 100):
     call("/badges/v4/bulk/badge-assignments/create", {"badgeAssignments": items[i:i+100]})
 open(f"{out}/member_ids", "w").write("\n".join(ms) + "\n")
 PY
+# Creates go to POST_SITES sites, each with its own key: a site holds at most
+# 10,000 badges, which one site would reach within seconds.
+for _ in $(seq "${POST_SITES:-32}"); do
+  s=$(python3 -c 'import uuid;print(uuid.uuid4())')
+  echo "$s $(SITE=$s key "sqlite://$OUT/reads.db")"
+done > "$OUT/post_sites"
 C_U=http://127.0.0.1:$CP; I_U=http://127.0.0.1:$IP
 run() {
   case $1 in
@@ -88,7 +95,7 @@ run() {
     ceil_sqlx_post) wrk -t$T -c"$C" -d"$2" --latency -s "$WRK/post_badge.lua" "$C_U/sqlx/badges" ;;
     ins_get)        IDS=$OUT/badge_ids wrk -t$T -c"$C" -d"$2" --latency -s "$WRK/insignia_get.lua" "$I_U" ;;
     ins_member)     IDS=$OUT/member_ids wrk -t$T -c"$C" -d"$2" --latency -s "$WRK/insignia_member.lua" "$I_U" ;;
-    ins_post)       wrk -t$T -c"$C" -d"$2" --latency -s "$WRK/insignia_post.lua" "$I_U" ;;
+    ins_post)       SITES=$OUT/post_sites wrk -t$T -c"$C" -d"$2" --latency -s "$WRK/insignia_post_sites.lua" "$I_U" ;;
   esac
 }
 EPS="ceil_hello ceil_sqlx_get ins_get ins_member ceil_sqlx_post ins_post"
