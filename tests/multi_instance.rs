@@ -142,6 +142,43 @@ impl Client {
     }
 }
 
+/// Two `insignia serve` processes on a fresh PostgreSQL schema, and a
+/// client of one site. Fields drop in this order: the instances stop
+/// before the schema is dropped.
+struct TwoInstances {
+    a: Instance,
+    b: Instance,
+    client: Client,
+    schema: String,
+    db: TestDb,
+}
+
+/// `None` (and the test says so) when no PostgreSQL is configured.
+async fn two_instances() -> Option<TwoInstances> {
+    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
+        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+        return None;
+    }
+    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
+    let schema = db.schema.clone().expect("schema name");
+    let site = uuid::Uuid::new_v4().to_string();
+    let key = create_key(&db.url, &schema, &site);
+    let a = Instance::start("A", &db.url, &schema);
+    let b = Instance::start("B", &db.url, &schema);
+    let client = Client {
+        http: reqwest::Client::new(),
+        key,
+        site,
+    };
+    Some(TwoInstances {
+        a,
+        b,
+        client,
+        schema,
+        db,
+    })
+}
+
 /// Both statuses of a race, sorted, e.g. `[200, 409]`.
 fn sorted(a: &(u16, Value), b: &(u16, Value)) -> [u16; 2] {
     let mut both = [a.0, b.0];
@@ -151,24 +188,11 @@ fn sorted(a: &(u16, Value), b: &(u16, Value)) -> [u16; 2] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_one_database() {
-    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
-        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+    let Some(two) = two_instances().await else {
         return;
-    }
-    // A fresh schema, migrated, dropped at the end (after the instances stop:
-    // locals drop in reverse order).
-    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
-    let schema = db.schema.clone().expect("schema name");
-    let site = uuid::Uuid::new_v4().to_string();
-    let key = create_key(&db.url, &schema, &site);
-    let a = Instance::start("A", &db.url, &schema);
-    let b = Instance::start("B", &db.url, &schema);
-    assert_ne!(a.base, b.base);
-    let client = Client {
-        http: reqwest::Client::new(),
-        key,
-        site,
     };
+    let TwoInstances { a, b, client, .. } = &two;
+    assert_ne!(a.base, b.base);
 
     // Written through A, read through B, and the other way round.
     let created = Client::ok(
@@ -356,21 +380,16 @@ async fn seen_within(bound: Duration, what: &str, mut probe: impl AsyncFnMut() -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_changes_reach_the_other_instance_within_a_second() {
-    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
-        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+    let Some(two) = two_instances().await else {
         return;
-    }
-    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
-    let schema = db.schema.clone().expect("schema name");
-    let site = uuid::Uuid::new_v4().to_string();
-    let key = create_key(&db.url, &schema, &site);
-    let a = Instance::start("A", &db.url, &schema);
-    let b = Instance::start("B", &db.url, &schema);
-    let client = Client {
-        http: reqwest::Client::new(),
-        key,
-        site,
     };
+    let TwoInstances {
+        a,
+        b,
+        client,
+        schema,
+        db,
+    } = &two;
     // The documented bound for another instance's change.
     let bound = Duration::from_secs(1);
     let member = uuid::Uuid::new_v4().to_string();
@@ -567,21 +586,10 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_from_memory_follow_the_other_instance_within_a_second() {
-    if std::env::var(PG_VAR).map_or(true, |v| v.is_empty()) {
-        eprintln!("{PG_VAR} is not set: the multi-instance test needs PostgreSQL and was not run");
+    let Some(two) = two_instances().await else {
         return;
-    }
-    let db = TestDb::new(Backend::Postgres).await.expect("PostgreSQL schema");
-    let schema = db.schema.clone().expect("schema name");
-    let site = uuid::Uuid::new_v4().to_string();
-    let key = create_key(&db.url, &schema, &site);
-    let a = Instance::start("A", &db.url, &schema);
-    let b = Instance::start("B", &db.url, &schema);
-    let client = Client {
-        http: reqwest::Client::new(),
-        key,
-        site,
     };
+    let TwoInstances { a, b, client, .. } = &two;
     // The documented bound for another instance's change.
     let bound = Duration::from_secs(1);
     let new_badge = json!({"badge": {"title": "Gold", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}});
