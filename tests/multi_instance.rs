@@ -198,7 +198,7 @@ async fn two_instances_share_one_database() {
     let created = Client::ok(
         client
             .send(
-                &a,
+                a,
                 "POST",
                 "/badges/v4/badges",
                 Some(json!({"badge": {"title": "Shared", "description": "made on A", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}})),
@@ -208,12 +208,12 @@ async fn two_instances_share_one_database() {
         .clone();
     let id = created["id"].as_str().unwrap().to_owned();
     let path = format!("/badges/v4/badges/{id}");
-    let read = Client::ok(client.send(&b, "GET", &path, None).await);
+    let read = Client::ok(client.send(b, "GET", &path, None).await);
     assert_eq!(read["badge"], created);
     let from_b = Client::ok(
         client
             .send(
-                &b,
+                b,
                 "POST",
                 "/badges/v4/badges",
                 Some(json!({"badge": {"title": "Shared", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}})),
@@ -224,21 +224,21 @@ async fn two_instances_share_one_database() {
     assert_eq!(from_b["slug"], "shared-2", "slugs are decided by the database");
     let from_b_path = format!("/badges/v4/badges/{}", from_b["id"].as_str().unwrap());
     assert_eq!(
-        Client::ok(client.send(&a, "GET", &from_b_path, None).await)["badge"],
+        Client::ok(client.send(a, "GET", &from_b_path, None).await)["badge"],
         from_b
     );
 
     // The same revision patched through both at once: one wins, one gets 409.
     for round in 0..6 {
-        let current = Client::ok(client.send(&a, "GET", &path, None).await)["badge"]["revision"]
+        let current = Client::ok(client.send(a, "GET", &path, None).await)["badge"]["revision"]
             .as_str()
             .unwrap()
             .to_owned();
         let patch =
             |who: &str| Some(json!({"badge": {"revision": current, "description": format!("round {round} by {who}")}}));
         let (via_a, via_b) = tokio::join!(
-            client.send(&a, "PATCH", &path, patch("A")),
-            client.send(&b, "PATCH", &path, patch("B")),
+            client.send(a, "PATCH", &path, patch("A")),
+            client.send(b, "PATCH", &path, patch("B")),
         );
         assert_eq!(sorted(&via_a, &via_b), [200, 409], "round {round}: {via_a:?} {via_b:?}");
         let (winner, loser) = if via_a.0 == 200 {
@@ -264,12 +264,12 @@ async fn two_instances_share_one_database() {
     for i in 0..5 {
         let body =
             json!({"badge": {"title": format!("Paged {i}"), "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}});
-        Client::ok(client.send(&a, "POST", "/badges/v4/badges", Some(body)).await);
+        Client::ok(client.send(a, "POST", "/badges/v4/badges", Some(body)).await);
     }
     let whole = Client::ok(
         client
             .send(
-                &b,
+                b,
                 "POST",
                 "/badges/v4/badges/query",
                 Some(json!({"query": {"sort": [{"fieldName": "title"}], "cursorPaging": {"limit": 100}}})),
@@ -323,8 +323,8 @@ async fn two_instances_share_one_database() {
         let member = uuid::Uuid::new_v4().to_string();
         let body = json!({"badgeAssignment": {"badgeId": id, "memberId": member}});
         let (via_a, via_b) = tokio::join!(
-            client.send(&a, "POST", "/badges/v4/badge-assignments", Some(body.clone())),
-            client.send(&b, "POST", "/badges/v4/badge-assignments", Some(body.clone())),
+            client.send(a, "POST", "/badges/v4/badge-assignments", Some(body.clone())),
+            client.send(b, "POST", "/badges/v4/badge-assignments", Some(body.clone())),
         );
         assert_eq!(sorted(&via_a, &via_b), [200, 409], "round {round}: {via_a:?} {via_b:?}");
         let loser = if via_a.0 == 409 { &via_a } else { &via_b };
@@ -348,8 +348,8 @@ async fn two_instances_share_one_database() {
         Some(json!({"badgeAssignments": items}))
     };
     let (via_a, via_b) = tokio::join!(
-        client.send(&a, "POST", "/badges/v4/bulk/badge-assignments/create", bulk(0)),
-        client.send(&b, "POST", "/badges/v4/bulk/badge-assignments/create", bulk(10)),
+        client.send(a, "POST", "/badges/v4/bulk/badge-assignments/create", bulk(0)),
+        client.send(b, "POST", "/badges/v4/bulk/badge-assignments/create", bulk(10)),
     );
     let successes = |reply: &(u16, Value)| {
         assert_eq!(reply.0, 200, "{}", reply.1);
@@ -416,7 +416,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
     let gold = Client::ok(
         client
             .send(
-                &a,
+                a,
                 "POST",
                 "/badges/v4/badges",
                 Some(json!({"badge": {"title": "Gold", "backgroundColor": "#796EFF", "textColor": "#FFFFFF", "permissionsEnabled": true}})),
@@ -427,11 +427,11 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         .unwrap()
         .to_owned();
     // B caches "not protected" and the member's empty badge set.
-    assert_eq!(check(&b, "/club/room").await, json!([true, "NOT_PROTECTED"]));
+    assert_eq!(check(b, "/club/room").await, json!([true, "NOT_PROTECTED"]));
     let page = Client::ok(
         client
             .send(
-                &a,
+                a,
                 "POST",
                 "/insignia/v1/pages",
                 Some(json!({"page": {"path": "/club", "badgeIds": [gold]}})),
@@ -444,7 +444,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         seen_within(
             bound,
             "a page protected on A, checked on B",
-            || check(&b, "/club/room"),
+            || check(b, "/club/room"),
             json!([false, "NO_GRANTING_BADGE"]),
         )
         .await,
@@ -452,7 +452,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
     let assignment = Client::ok(
         client
             .send(
-                &a,
+                a,
                 "POST",
                 "/badges/v4/badge-assignments",
                 Some(json!({"badgeAssignment": {"badgeId": gold, "memberId": member}})),
@@ -466,20 +466,20 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         seen_within(
             bound,
             "assigned on A, checked on B",
-            || check(&b, "/club/room"),
+            || check(b, "/club/room"),
             json!([true, "HOLDS_GRANTING_BADGE"]),
         )
         .await,
     );
     // Permissions switched off on B, seen on A (which cached the grant).
-    assert_eq!(check(&a, "/club").await, json!([true, "HOLDS_GRANTING_BADGE"]));
-    let revision = Client::ok(client.send(&b, "GET", &format!("/badges/v4/badges/{gold}"), None).await)["badge"]
+    assert_eq!(check(a, "/club").await, json!([true, "HOLDS_GRANTING_BADGE"]));
+    let revision = Client::ok(client.send(b, "GET", &format!("/badges/v4/badges/{gold}"), None).await)["badge"]
         ["revision"]
         .clone();
     Client::ok(
         client
             .send(
-                &b,
+                b,
                 "PATCH",
                 &format!("/badges/v4/badges/{gold}"),
                 Some(json!({"badge": {"revision": revision, "permissionsEnabled": false}})),
@@ -490,7 +490,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         seen_within(
             bound,
             "permissions off on B, checked on A",
-            || check(&a, "/club"),
+            || check(a, "/club"),
             json!([false, "PERMISSIONS_DISABLED"]),
         )
         .await,
@@ -498,7 +498,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
     Client::ok(
         client
             .send(
-                &a,
+                a,
                 "PATCH",
                 &format!("/badges/v4/badges/{gold}"),
                 Some(json!({"badge": {"revision": (revision.as_str().unwrap().parse::<i64>().unwrap() + 1).to_string(), "permissionsEnabled": true}})),
@@ -509,7 +509,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         seen_within(
             bound,
             "permissions on again on A, checked on B",
-            || check(&b, "/club"),
+            || check(b, "/club"),
             json!([true, "HOLDS_GRANTING_BADGE"]),
         )
         .await,
@@ -517,19 +517,14 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
     // Unassigned on A: B says no.
     Client::ok(
         client
-            .send(
-                &a,
-                "DELETE",
-                &format!("/badges/v4/badge-assignments/{assignment}"),
-                None,
-            )
+            .send(a, "DELETE", &format!("/badges/v4/badge-assignments/{assignment}"), None)
             .await,
     );
     lags.push(
         seen_within(
             bound,
             "unassigned on A, checked on B",
-            || check(&b, "/club"),
+            || check(b, "/club"),
             json!([false, "NO_GRANTING_BADGE"]),
         )
         .await,
@@ -538,7 +533,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
     Client::ok(
         client
             .send(
-                &b,
+                b,
                 "DELETE",
                 &format!("/insignia/v1/pages/{}", page["id"].as_str().unwrap()),
                 None,
@@ -549,7 +544,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         seen_within(
             bound,
             "page removed on B, checked on A",
-            || check(&a, "/club"),
+            || check(a, "/club"),
             json!([true, "NOT_PROTECTED"]),
         )
         .await,
@@ -559,7 +554,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
     // A key revoked with the CLI stops working on both instances within the
     // key cache's lifetime (5 s by default).
     let revoke = insignia()
-        .args(["keys", "list", "--database", &db.url, "--schema", &schema])
+        .args(["keys", "list", "--database", &db.url, "--schema", schema])
         .output()
         .expect("keys list");
     let id = String::from_utf8(revoke.stdout)
@@ -569,7 +564,7 @@ async fn access_changes_reach_the_other_instance_within_a_second() {
         .unwrap()
         .to_owned();
     let out = insignia()
-        .args(["keys", "revoke", &id, "--database", &db.url, "--schema", &schema])
+        .args(["keys", "revoke", &id, "--database", &db.url, "--schema", schema])
         .output()
         .expect("keys revoke");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -593,7 +588,7 @@ async fn reads_from_memory_follow_the_other_instance_within_a_second() {
     // The documented bound for another instance's change.
     let bound = Duration::from_secs(1);
     let new_badge = json!({"badge": {"title": "Gold", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}});
-    let gold = Client::ok(client.send(&a, "POST", "/badges/v4/badges", Some(new_badge)).await)["badge"]["id"]
+    let gold = Client::ok(client.send(a, "POST", "/badges/v4/badges", Some(new_badge)).await)["badge"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -623,7 +618,7 @@ async fn reads_from_memory_follow_the_other_instance_within_a_second() {
     let patch = json!({"badge": {"revision": "1", "title": "Platinum"}});
     Client::ok(
         client
-            .send(&a, "PATCH", &format!("/badges/v4/badges/{gold}"), Some(patch))
+            .send(a, "PATCH", &format!("/badges/v4/badges/{gold}"), Some(patch))
             .await,
     );
     lags.push(seen_within(bound, "a badge renamed on A, read on B", title_on_b, json!("Platinum")).await);
@@ -631,7 +626,7 @@ async fn reads_from_memory_follow_the_other_instance_within_a_second() {
     let assign = json!({"badgeAssignment": {"badgeId": gold, "memberId": member}});
     let assignment = Client::ok(
         client
-            .send(&a, "POST", "/badges/v4/badge-assignments", Some(assign))
+            .send(a, "POST", "/badges/v4/badge-assignments", Some(assign))
             .await,
     )["badgeAssignment"]["id"]
         .as_str()
@@ -640,12 +635,7 @@ async fn reads_from_memory_follow_the_other_instance_within_a_second() {
     lags.push(seen_within(bound, "assigned on A, listed on B", badges_on_b, json!(1)).await);
     Client::ok(
         client
-            .send(
-                &a,
-                "DELETE",
-                &format!("/badges/v4/badge-assignments/{assignment}"),
-                None,
-            )
+            .send(a, "DELETE", &format!("/badges/v4/badge-assignments/{assignment}"), None)
             .await,
     );
     lags.push(seen_within(bound, "unassigned on A, listed on B", badges_on_b, json!(0)).await);
