@@ -6,7 +6,9 @@
 //! - `insignia_db_pool_connections{pool,state}` and
 //!   `insignia_db_pool_max_connections{pool}`: the database pools (the
 //!   SQLite `write` pool's single connection in use with others queued is
-//!   the writer's queue).
+//!   the writer's queue);
+//! - `insignia_db_writer_queue`: badge creates waiting for the SQLite
+//!   writer's next group commit.
 //!
 //! `route` is the route's template (`/v4/badges/{id}`), never the raw path,
 //! so the number of series stays fixed. Request metrics live in fixed
@@ -37,6 +39,7 @@ pub const DURATION: &str = "insignia_http_request_duration_seconds";
 pub const IN_FLIGHT: &str = "insignia_http_requests_in_flight";
 pub const POOL_CONNECTIONS: &str = "insignia_db_pool_connections";
 pub const POOL_MAX: &str = "insignia_db_pool_max_connections";
+pub const WRITER_QUEUE: &str = "insignia_db_writer_queue";
 
 /// Latency buckets, in seconds: from a cached read to the request timeout.
 const BUCKETS: [f64; 15] = [
@@ -240,6 +243,7 @@ pub(super) async fn render(State(state): State<AppState>) -> Response {
         gauge!(POOL_CONNECTIONS, "pool" => pool.pool, "state" => "in_use").set(f64::from(in_use));
         gauge!(POOL_MAX, "pool" => pool.pool).set(f64::from(pool.max));
     }
+    gauge!(WRITER_QUEUE).set(state.services.health().writer_queue() as f64);
     let mut text = String::new();
     registry().render(&mut text);
     if let Some(handle) = handle() {

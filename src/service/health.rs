@@ -27,4 +27,9 @@ impl<'a> Health<'a> {
     pub fn pools(&self) -> Vec<PoolStats> {
         self.store.pool_stats()
     }
+
+    /// Writes waiting for the single writer's next group commit, for metrics.
+    pub fn writer_queue(&self) -> usize {
+        self.store.writer_queue()
+    }
 }

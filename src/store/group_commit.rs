@@ -20,6 +20,8 @@
 //! transaction per create.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use sqlx::{Acquire, Any, AnyConnection, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
@@ -52,15 +54,23 @@ struct QueuedCreate {
 #[derive(Clone)]
 pub(super) struct GroupWriter {
     queue: mpsc::UnboundedSender<QueuedCreate>,
+    /// Creates sent and not yet taken into a group (the `/metrics` gauge).
+    waiting: Arc<AtomicUsize>,
 }
 
 impl GroupWriter {
     /// Starts the task that applies queued creates through `store`'s write
     /// pool. It ends when every handle to the queue is dropped.
     pub(super) fn start(store: SqlStore) -> Self {
-        let (queue, waiting) = mpsc::unbounded_channel();
-        tokio::spawn(apply_groups(store, waiting));
-        Self { queue }
+        let (queue, received) = mpsc::unbounded_channel();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(apply_groups(store, received, waiting.clone()));
+        Self { queue, waiting }
+    }
+
+    /// Creates waiting for the next group.
+    pub(super) fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
     }
 
     /// Creates a badge in the next group commit. `None` when the writer task
@@ -80,7 +90,11 @@ impl GroupWriter {
             actor,
             answer,
         };
-        self.queue.send(queued).ok()?;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        if self.queue.send(queued).is_err() {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
         Some(
             heard
                 .await
@@ -89,15 +103,16 @@ impl GroupWriter {
     }
 }
 
-async fn apply_groups(store: SqlStore, mut waiting: mpsc::UnboundedReceiver<QueuedCreate>) {
-    while let Some(first) = waiting.recv().await {
+async fn apply_groups(store: SqlStore, mut received: mpsc::UnboundedReceiver<QueuedCreate>, waiting: Arc<AtomicUsize>) {
+    while let Some(first) = received.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
-            match waiting.try_recv() {
+            match received.try_recv() {
                 Ok(next) => group.push(next),
                 Err(_) => break,
             }
         }
+        waiting.fetch_sub(group.len(), Ordering::Relaxed);
         apply_group(&store, group).await;
     }
 }

@@ -163,6 +163,12 @@ pub trait Store: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Writes waiting for the single writer's next group commit (SQLite's
+    /// badge creates); 0 where writes do not queue in the process.
+    fn writer_queue(&self) -> usize {
+        0
+    }
+
     /// A random secret shared by every instance on this database (signs cursors).
     async fn server_secret(&self) -> StoreResult<Vec<u8>>;
 

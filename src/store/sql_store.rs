@@ -253,6 +253,10 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    fn writer_queue(&self) -> usize {
+        self.group.as_ref().map_or(0, |group| group.waiting())
+    }
+
     fn pool_stats(&self) -> Vec<PoolStats> {
         let stats = |pool: &'static str, p: &AnyPool| PoolStats {
             pool,

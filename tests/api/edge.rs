@@ -405,10 +405,17 @@ backend_test!(metrics_parse_and_move_with_traffic, |backend| async move {
             .await
             .ok();
     }
+    // Creates queue for SQLite's group commit; once answered, none waits.
+    let creator = app.site(&[MANAGE]).await;
+    for i in 0..3 {
+        app.create_badge(&creator, json!({ "title": format!("Queued {i}") }))
+            .await;
+    }
     let after = scrape().await;
     assert!(count(&after) >= count(&before) + 3.0, "{after}");
     assert!(after.contains("insignia_http_request_duration_seconds_bucket"));
     assert!(after.contains("insignia_db_pool_connections{"));
+    assert!(after.lines().any(|l| l == "insignia_db_writer_queue 0"), "{after}");
 });
 
 backend_test!(extended_fields_have_a_size_cap, |backend| async move {
