@@ -152,8 +152,9 @@ async fn apply_group(store: &SqlStore, group: Vec<QueuedCreate>) {
     let outcome = write_group(store, &group, &mut answers, &mut advanced).await;
     match outcome {
         Ok(()) => {
+            // Creates change nothing the caches hold: only the events are announced.
             for (site, seq) in advanced {
-                store.changes.advanced(site, seq);
+                store.committed(site, &[], Some(seq));
             }
         }
         Err(e) => {

@@ -189,11 +189,17 @@ impl SqlStore {
     /// changed and announces its events, before the writer answers.
     pub(super) async fn commit_write(&self, write: SiteWrite, last: Option<i64>) -> StoreResult<()> {
         write.tx.commit().await?;
-        self.local_notices.publish(&write.notices);
-        if let Some(seq) = last {
-            self.changes.advanced(write.site, seq);
-        }
+        self.committed(write.site, &write.notices, last);
         Ok(())
+    }
+
+    /// After a write of `site` committed: this instance's caches forget what
+    /// it changed, and its events (up to `last`) are announced.
+    pub(super) fn committed(&self, site: SiteId, notices: &[ChangeNotice], last: Option<i64>) {
+        self.local_notices.publish(notices);
+        if let Some(seq) = last {
+            self.changes.advanced(site, seq);
+        }
     }
 
     /// Appends to a site write's outbox.

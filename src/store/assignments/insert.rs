@@ -112,15 +112,17 @@ impl SqlStore {
                 .iter()
                 .flat_map(|(_, a)| NewEvent::assignment_created(a).map(|e| (a.id, e)))
                 .collect();
-            let made = self
+            let (made, last) = self
                 .insert_untagged_sqlite(site, site_pk, sql, params, ids, &events)
                 .await?;
-            // Committed by the script: this instance's caches hear of it now.
+            // Committed by the script, outside a site write: the same steps as `commit_write`.
             let holders = pending.iter().filter(|(_, a)| made.contains(&a.id));
-            if !made.is_empty() {
-                let notice = ChangeNotice::members(site, holders.map(|(_, a)| a.member_id));
-                self.local_notices.publish(&[notice]);
-            }
+            let notices = if made.is_empty() {
+                Vec::new()
+            } else {
+                vec![ChangeNotice::members(site, holders.map(|(_, a)| a.member_id))]
+            };
+            self.committed(site, &notices, last);
             (made, None)
         } else {
             let sql = if self.dialect == Dialect::Postgres {
@@ -213,7 +215,8 @@ impl SqlStore {
     /// inside `BEGIN IMMEDIATE … COMMIT`. The single write connection is busy
     /// only while the script runs, not while this task is scheduled between
     /// statements. It runs as a task of its own so that a cancelled request
-    /// cannot stop it half way with the transaction open.
+    /// cannot stop it half way with the transaction open. Returns the ids
+    /// it made and the site's last event number, for the caller to announce.
     #[allow(clippy::too_many_arguments)]
     async fn insert_untagged_sqlite(
         &self,
@@ -223,7 +226,7 @@ impl SqlStore {
         mut params: Vec<SqlParam>,
         ids: Vec<AssignmentId>,
         events: &[(AssignmentId, NewEvent)],
-    ) -> StoreResult<HashSet<AssignmentId>> {
+    ) -> StoreResult<(HashSet<AssignmentId>, Option<i64>)> {
         let id_list = vec!["?"; ids.len()].join(", ");
         // Counts by badge of the rows this script made: the ids are fresh, so
         // every id found was inserted just now. `+site_pk` keeps the planner
@@ -295,13 +298,8 @@ impl SqlStore {
             let made = Self::inserted_ids(&mut conn, site_pk, inserted as usize, ids).await?;
             Ok::<_, StoreError>((made, last_seq))
         });
-        let (made, last_seq) = task
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))??;
-        if let Some(seq) = last_seq {
-            self.changes.advanced(site, seq);
-        }
-        Ok(made)
+        task.await
+            .map_err(|e| StoreError::Corrupt(format!("insert task failed: {e}")))?
     }
 
     /// The ids an insert of `ids` made, given how many rows it reported.
