@@ -19,23 +19,8 @@ use crate::access::{AccessCache, CacheBudget};
 use crate::store::notices::{ChangeNotice, NoticeSink};
 use reads::ReadCache;
 
-/// Memory budgets, in bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct Budgets {
-    /// The access check's caches.
-    pub access: CacheBudget,
-    /// Badges and members' assignments.
-    pub reads: usize,
-}
-
-impl Default for Budgets {
-    fn default() -> Self {
-        Self {
-            access: CacheBudget::default(),
-            reads: 64 << 20,
-        }
-    }
-}
+/// Bytes for badges and members' assignments, unless configured.
+pub const DEFAULT_READ_BYTES: usize = 64 << 20;
 
 /// Every cache of one instance, told of changes as one.
 pub struct Caches {
@@ -46,10 +31,10 @@ pub struct Caches {
 impl Caches {
     /// `following`: whether changes by other processes are followed from the
     /// start (true when nothing else writes the database).
-    pub fn new(budgets: Budgets, following: bool) -> Self {
+    pub fn new(access: CacheBudget, read_bytes: usize, following: bool) -> Self {
         Self {
-            access: AccessCache::new(budgets.access, following),
-            reads: ReadCache::new(budgets.reads, following),
+            access: AccessCache::new(access, following),
+            reads: ReadCache::new(read_bytes, following),
         }
     }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access::{AccessCache, CacheBudget};
-use crate::cache::{follower, reads::ReadCache, Budgets, Caches};
+use crate::cache::{follower, reads::ReadCache, Caches, DEFAULT_READ_BYTES};
 use crate::domain::{FieldViolation, SiteId};
 use crate::events::Actor;
 use crate::query::{CursorCodec, QueryError};
@@ -59,7 +59,7 @@ impl Default for CacheSettings {
     fn default() -> Self {
         Self {
             access: CacheBudget::default(),
-            reads: Budgets::default().reads,
+            reads: DEFAULT_READ_BYTES,
             key_ttl: auth::DEFAULT_KEY_CACHE_TTL,
             tokens: TokenSettings::default(),
         }
@@ -96,11 +96,7 @@ impl Services {
     pub async fn with_caches(store: Arc<dyn Store>, settings: CacheSettings) -> StoreResult<Self> {
         let secret = store.server_secret().await?;
         let signer = tokens::TokenSigner::new(store.token_signing_key().await?);
-        let budgets = Budgets {
-            access: settings.access,
-            reads: settings.reads,
-        };
-        let caches = Arc::new(Caches::new(budgets, false));
+        let caches = Arc::new(Caches::new(settings.access, settings.reads, false));
         let sink: Arc<dyn NoticeSink> = caches.clone();
         store.local_notices().subscribe(Arc::downgrade(&sink));
         if !follower::start(store.clone(), &caches).await {
