@@ -7,9 +7,11 @@
 //! in one read of at most [`MAX_KEPT`] assignments; a member holding more is
 //! always read from the store.
 
+use std::sync::OnceLock;
+
 use crate::cache::reads::ReadCache;
 use crate::domain::{BadgeAssignment, MemberId, SiteId};
-use crate::query::{parse_sort, Filter, Op, Page, Paging, Query, Value, ASSIGNMENTS};
+use crate::query::{parse_sort, Filter, Op, Page, Paging, Query, SortKey, Value, ASSIGNMENTS};
 use crate::store::Store;
 
 use super::{ServiceError, ServiceResult};
@@ -36,7 +38,7 @@ pub(super) async fn answer(
                 backward: false,
                 ..
             }
-    ) || query.sort != parse_sort(&ASSIGNMENTS, &serde_json::Value::Null, "sort")?
+    ) || default_sort() != Some(query.sort.as_slice())
     {
         return Ok(None);
     }
@@ -57,6 +59,14 @@ pub(super) async fn answer(
         .await
         .map_err(ServiceError::Store)?;
     Ok(list.and_then(|list| page_of(&list, &query.paging)))
+}
+
+/// The assignments' default order, parsed once: every member query is
+/// compared with it.
+fn default_sort() -> Option<&'static [SortKey]> {
+    static SORT: OnceLock<Option<Vec<SortKey>>> = OnceLock::new();
+    SORT.get_or_init(|| parse_sort(&ASSIGNMENTS, &serde_json::Value::Null, "sort").ok())
+        .as_deref()
 }
 
 /// The member a query's filter names, when it names nothing else.
