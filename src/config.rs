@@ -140,6 +140,9 @@ impl ServeArgs {
             tokens: crate::service::auth::TokenSettings {
                 access_token_ttl: std::time::Duration::from_secs(self.identity.access_token_seconds.max(1)),
                 leeway: std::time::Duration::from_secs(self.identity.access_token_leeway_seconds),
+                visitor_session_ttl: std::time::Duration::from_secs(
+                    self.identity.visitor_session_days.max(1) * 24 * 3600,
+                ),
             },
         }
     }
@@ -201,6 +204,11 @@ pub struct IdentityArgs {
     /// (clocks of browsers and servers differ).
     #[arg(long, env = "INSIGNIA_ACCESS_TOKEN_LEEWAY_SECONDS", default_value_t = 60)]
     pub access_token_leeway_seconds: u64,
+    /// How many days a visitor's session lasts; after that the visitor's
+    /// refresh token is refused (the SDK then starts a new visitor) and the
+    /// session is deleted. Members' sessions last until revoked.
+    #[arg(long, env = "INSIGNIA_VISITOR_SESSION_DAYS", default_value_t = 30)]
+    pub visitor_session_days: u64,
     /// The cookie `/insignia/v1/forward-auth` reads a member token from.
     #[arg(long, env = "INSIGNIA_FORWARD_AUTH_COOKIE", default_value = crate::service::DEFAULT_FORWARD_AUTH_COOKIE)]
     pub forward_auth_cookie: String,

@@ -641,3 +641,79 @@ async fn reads_from_memory_follow_the_other_instance_within_a_second() {
     lags.push(seen_within(bound, "unassigned on A, listed on B", badges_on_b, json!(0)).await);
     eprintln!("reads on the other instance followed after: {lags:?}");
 }
+
+/// A front-end OAuth client of `site`, made with the CLI.
+fn create_oauth_client(url: &str, schema: &str, site: &str) -> String {
+    let out = insignia()
+        .args(["clients", "create", "--database", url, "--schema", schema])
+        .args(["--site", site, "--origin", "https://shop.example"])
+        .output()
+        .expect("run insignia clients create");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// `POST /oauth2/token` on `instance`; the access token it grants.
+async fn access_token(http: &reqwest::Client, instance: &Instance, authorization: Option<&str>, body: Value) -> String {
+    let mut request = http.post(format!("{}/oauth2/token", instance.base)).json(&body);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let reply: Value = request.send().await.unwrap().json().await.unwrap();
+    reply["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {reply}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_revoked_on_one_instance_is_refused_by_the_other_within_a_second() {
+    let Some(two) = two_instances().await else { return };
+    let (a, b, client) = (&two.a, &two.b, &two.client);
+    let oauth_client = create_oauth_client(&two.db.url, &two.schema, &client.site);
+    let http = &client.http;
+    let visitor = access_token(
+        http,
+        a,
+        None,
+        json!({"clientId": oauth_client, "grantType": "anonymous"}),
+    )
+    .await;
+    let vouched = format!("{visitor},{}", client.key);
+    let member = uuid::Uuid::new_v4().to_string();
+    let grant = json!({"grant_type": "authorized_client", "member_id": member});
+    let signing_out = access_token(http, a, Some(&vouched), grant.clone()).await;
+    let staying = access_token(http, a, Some(&vouched), grant).await;
+    let status_on_b = async |token: &str| {
+        let reply = http
+            .post(format!("{}/badges/v4/badges/query", b.base))
+            .header("authorization", token)
+            .json(&json!({"query": {}}))
+            .send()
+            .await
+            .unwrap();
+        json!(reply.status().as_u16())
+    };
+    assert_eq!(status_on_b(&signing_out).await, json!(200));
+
+    let out = http
+        .post(format!("{}/insignia/v1/sessions/sign-out", a.base))
+        .header("authorization", &signing_out)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    let took = seen_within(
+        Duration::from_secs(1),
+        "a sign-out on A refusing the token on B",
+        async || status_on_b(&signing_out).await,
+        json!(401),
+    )
+    .await;
+    eprintln!("B refused the signed-out token {took:?} after the sign-out on A");
+    assert_eq!(
+        status_on_b(&staying).await,
+        json!(200),
+        "the member's other session is not touched"
+    );
+}

@@ -146,6 +146,7 @@ impl AccessCache {
             ChangeNotice::Pages(site) => lock(&self.sites).forget(site),
             // Whether a badge opens pages comes with a `Pages` notice.
             ChangeNotice::Badges(_) => {}
+            ChangeNotice::Sessions(..) => {}
             ChangeNotice::Members(site, members) => {
                 for member in members {
                     lock(self.shard(*member)).forget(&(*site, *member));

@@ -1,14 +1,15 @@
 //! CORS for browsers running a site's front end (the SDK's `OAuthStrategy`).
 //!
 //! An origin is allowed when an active OAuth client lists it. A preflight
-//! carries no token, so it is answered for any listed origin; the token then
-//! decides what the call may do. No credentials (cookies) are ever allowed:
+//! carries no token, so it is answered for any listed origin; the call
+//! itself, made with a front-end token, is readable only from an origin its
+//! own client lists, and the token decides what the call may do. No credentials (cookies) are ever allowed:
 //! the SDK sends none, and the admin pages' cookies must stay same-origin.
 
 use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -32,9 +33,19 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
     if req.uri().path().starts_with("/admin") {
         return next.run(req).await;
     }
+    let preflight = req.method() == Method::OPTIONS && req.headers().contains_key(ACCESS_CONTROL_REQUEST_METHOD);
+    // A call made with a front-end token is readable only from its own client's origins.
+    let client = match preflight {
+        true => None,
+        false => req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|token| state.services.front_end().token_client(token)),
+    };
     let allowed = match origin.to_str() {
         Ok(o) => match state.services.front_end().allowed_origins().await {
-            Ok(origins) => origins.contains(&o.to_ascii_lowercase()),
+            Ok(origins) => origins.allow(&o.to_ascii_lowercase(), client.as_deref()),
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the OAuth clients' origins");
                 false
@@ -42,7 +53,6 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
         },
         Err(_) => false,
     };
-    let preflight = req.method() == Method::OPTIONS && req.headers().contains_key(ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
         let mut response = StatusCode::NO_CONTENT.into_response();
         let headers = response.headers_mut();

@@ -51,6 +51,11 @@ async fn follow(
                     // Listening again: forget whatever may have changed meanwhile.
                     if let Some(caches) = caches.upgrade() {
                         caches.resume();
+                        if let Err(e) = super::sessions::reload(store.as_ref(), &caches.sessions).await {
+                            // Entries come back with the next reconnection or revocation; a
+                            // token's own expiry bounds what a missed one allows.
+                            tracing::warn!(error = %crate::diagnostics::describe(&anyhow::Error::from(e)), "could not reload the revoked sessions");
+                        }
                     }
                     tracing::info!("listening for changes again; the caches are back on");
                 }

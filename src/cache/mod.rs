@@ -13,11 +13,15 @@
 
 pub mod follower;
 pub mod reads;
+pub mod sessions;
 pub mod weighted;
+
+use std::time::Duration;
 
 use crate::access::{AccessCache, CacheBudget};
 use crate::store::notices::{ChangeNotice, NoticeSink};
 use reads::ReadCache;
+use sessions::RevokedSessions;
 
 /// Bytes for badges and members' assignments, unless configured.
 pub const DEFAULT_READ_BYTES: usize = 64 << 20;
@@ -26,15 +30,20 @@ pub const DEFAULT_READ_BYTES: usize = 64 << 20;
 pub struct Caches {
     pub access: AccessCache,
     pub reads: ReadCache,
+    /// Not a cache to forget: a deny-list, kept through suspensions.
+    pub sessions: RevokedSessions,
 }
 
 impl Caches {
     /// `following`: whether changes by other processes are followed from the
     /// start (true when nothing else writes the database).
-    pub fn new(access: CacheBudget, read_bytes: usize, following: bool) -> Self {
+    /// `session_window`: how long a revoked session's access tokens could
+    /// still be presented.
+    pub fn new(access: CacheBudget, read_bytes: usize, following: bool, session_window: Duration) -> Self {
         Self {
             access: AccessCache::new(access, following),
             reads: ReadCache::new(read_bytes, following),
+            sessions: RevokedSessions::new(session_window),
         }
     }
 
@@ -54,6 +63,9 @@ impl Caches {
 
 impl NoticeSink for Caches {
     fn apply(&self, notice: &ChangeNotice) {
+        if let ChangeNotice::Sessions(_, ids) = notice {
+            self.sessions.revoked_now(ids.iter().cloned());
+        }
         self.access.apply(notice);
         self.reads.apply(notice);
     }

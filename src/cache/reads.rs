@@ -211,7 +211,7 @@ impl ReadCache {
     /// Forgets what `notice` says changed (see the module).
     pub fn apply(&self, notice: &ChangeNotice) {
         match notice {
-            ChangeNotice::Pages(_) => {}
+            ChangeNotice::Pages(_) | ChangeNotice::Sessions(..) => {}
             ChangeNotice::Badges(site) => self.advance(*site, true, false),
             ChangeNotice::Members(site, members) => {
                 // Holder counts moved.

@@ -160,4 +160,20 @@ impl Query {
             shape: serde_json::Value::Null,
         }
     }
+
+    /// The rows among `ids` that exist, in id order (at most one page of them).
+    pub fn by_ids(entity: &'static super::fields::Entity, ids: &[uuid::Uuid]) -> Query {
+        Query {
+            filter: Filter::Compare {
+                field: entity.id,
+                op: Op::In,
+                value: Value::List(ids.iter().map(|id| Value::Guid(id.as_bytes().to_vec())).collect()),
+            },
+            paging: Paging::Offset {
+                limit: u32::try_from(ids.len()).unwrap_or(u32::MAX).max(1),
+                offset: 0,
+            },
+            ..Query::by_id(entity, uuid::Uuid::nil())
+        }
+    }
 }

@@ -127,6 +127,17 @@ impl<'a> Assignments<'a> {
         Ok(page.items.into_iter().next().ok_or_else(|| ItemError::not_found(id))?)
     }
 
+    /// The assignments among `ids` that exist (at most 100 ids).
+    pub async fn get_many(&self, site: SiteId, ids: &[AssignmentId]) -> ServiceResult<Vec<BadgeAssignment>> {
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+        let page = self
+            .store
+            .query_assignments(site, &Query::by_ids(&ASSIGNMENTS, &ids))
+            .await
+            .map_err(ServiceError::Store)?;
+        Ok(page.items)
+    }
+
     pub async fn query(&self, site: SiteId, query: &Query) -> ServiceResult<Page<BadgeAssignment>> {
         if let Some(page) = member_list::answer(self.store, self.reads, site, query).await? {
             return Ok(page);

@@ -16,7 +16,6 @@
 //! everywhere within that period. Unknown keys are never kept, so a new key
 //! works at once.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,6 +23,7 @@ use lru::LruCache;
 use uuid::Uuid;
 
 use super::tokens::{now_seconds, AccessClaims, Subject, TokenError, TokenSigner, ACCESS_TOKEN_PREFIX};
+use crate::cache::Caches;
 use crate::domain::{hash_api_key, is_well_formed_api_key, MemberId, Scope, SiteId};
 use crate::store::{Store, StoreError};
 
@@ -163,6 +163,22 @@ pub struct TokenSettings {
     /// How long past its expiry a token is still accepted: the SDK renews
     /// only after its own clock says the token expired, with no margin.
     pub leeway: Duration,
+    /// How long a visitor's session (its refresh token) lasts. A visitor
+    /// whose session ended becomes a new visitor: the SDK asks for new
+    /// anonymous tokens when a refresh fails. Members' sessions last until
+    /// revoked.
+    pub visitor_session_ttl: Duration,
+}
+
+/// Visitors' sessions end after 30 days.
+pub const DEFAULT_VISITOR_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+impl TokenSettings {
+    /// How long after its revocation a session's access tokens could still
+    /// be presented.
+    pub fn revocation_window(&self) -> Duration {
+        self.access_token_ttl + self.leeway
+    }
 }
 
 impl Default for TokenSettings {
@@ -170,6 +186,7 @@ impl Default for TokenSettings {
         Self {
             access_token_ttl: Duration::from_secs(900),
             leeway: Duration::from_secs(60),
+            visitor_session_ttl: DEFAULT_VISITOR_SESSION_TTL,
         }
     }
 }
@@ -188,13 +205,19 @@ pub struct Authenticator {
     ttl: Duration,
     signer: TokenSigner,
     tokens: TokenSettings,
-    /// Sessions revoked through this instance -> until when their access
-    /// tokens could still be presented (seconds); refused here at once.
-    revoked: Mutex<HashMap<String, i64>>,
+    /// The caches; their list of revoked sessions refuses those sessions'
+    /// access tokens although their signatures are good.
+    caches: Arc<Caches>,
 }
 
 impl Authenticator {
-    pub fn new(store: Arc<dyn Store>, ttl: Duration, signer: TokenSigner, tokens: TokenSettings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        ttl: Duration,
+        signer: TokenSigner,
+        tokens: TokenSettings,
+        caches: Arc<Caches>,
+    ) -> Self {
         let capacity = std::num::NonZeroUsize::new(KEY_CACHE_ENTRIES).unwrap_or(std::num::NonZeroUsize::MIN);
         Self {
             store,
@@ -202,7 +225,7 @@ impl Authenticator {
             ttl,
             signer,
             tokens,
-            revoked: Mutex::new(HashMap::new()),
+            caches,
         }
     }
 
@@ -212,10 +235,6 @@ impl Authenticator {
 
     pub fn token_settings(&self) -> TokenSettings {
         self.tokens
-    }
-
-    fn revoked(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
-        self.revoked.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The caller an API key or a front-end access token stands for.
@@ -229,30 +248,17 @@ impl Authenticator {
     }
 
     /// The claims of a valid access token: signed with this database's key,
-    /// not past its expiry (plus the leeway), its session not revoked here.
+    /// not past its expiry (plus the leeway), its session not revoked.
     pub fn authenticate_token(&self, token: &str) -> Result<AccessClaims, AuthError> {
         let claims = self.signer.verify(token)?;
         let now = now_seconds();
         if claims.expires_at + (self.tokens.leeway.as_secs() as i64) < now {
             return Err(TokenError::Expired.into());
         }
-        if self.revoked().contains_key(&claims.session_id) {
+        if self.caches.sessions.contains(&claims.session_id) {
             return Err(TokenError::Revoked.into());
         }
         Ok(claims)
-    }
-
-    /// Refuses the access tokens of these sessions from now on (they were
-    /// just revoked through this instance).
-    pub fn forget_sessions(&self, session_ids: impl IntoIterator<Item = String>) {
-        let now = now_seconds();
-        let keep_until = now + (self.tokens.access_token_ttl + self.tokens.leeway).as_secs() as i64;
-        let mut revoked = self.revoked();
-        // Entries whose tokens have all expired by now are no longer needed.
-        revoked.retain(|_, until| *until >= now);
-        for id in session_ids {
-            revoked.insert(id, keep_until);
-        }
     }
 
     fn known(&self) -> std::sync::MutexGuard<'_, LruCache<Vec<u8>, (Caller, Instant)>> {

@@ -69,6 +69,18 @@ impl<'a> Delegation<'a> {
         }
     }
 
+    /// May `caller` assign and unassign every one of `badges`? One refusal
+    /// refuses them all, so a bulk call is applied whole or not at all.
+    pub async fn require_assigner_of_all(&self, caller: &Caller, badges: &[BadgeId]) -> Result<(), AssignRefusal> {
+        let mut seen = std::collections::HashSet::new();
+        for badge in badges {
+            if seen.insert(badge) {
+                self.require_assigner(caller, *badge).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// May `caller` assign and unassign `badge`? An API key needs the manage
     /// scope; a member must hold one of the badge's assigner badges.
     pub async fn require_assigner(&self, caller: &Caller, badge: BadgeId) -> Result<(), AssignRefusal> {

@@ -7,14 +7,14 @@
 //! site's backend holding an API key turn a visitor into a member, so
 //! Insignia never holds passwords.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
 use super::auth::{AuthError, Authenticator, Caller, Identity};
-use super::tokens::{now_seconds, AccessClaims, Subject};
+use super::tokens::{now_seconds, AccessClaims, Subject, ACCESS_TOKEN_PREFIX};
 use crate::domain::{hash_secret, MemberId, Scope, SecretToken, SiteId, Timestamp};
 use crate::store::{OAuthClientRecord, SessionRecord, Store, StoreError};
 
@@ -65,11 +65,33 @@ pub fn parse_origin(raw: &str) -> Result<String, BadOrigin> {
     }
 }
 
-/// The origins of every active client, read again at most every `ttl`:
-/// a preflight carries no token, so it is answered for any listed origin.
+/// The browser origins active clients list.
+#[derive(Debug, Default)]
+pub struct KnownOrigins {
+    /// Every client's: a preflight carries no token, so it is answered for
+    /// any listed origin.
+    pub any_client: HashSet<String>,
+    /// Client id -> its own: what a call made with that client's token may
+    /// be read from.
+    pub by_client: HashMap<String, HashSet<String>>,
+}
+
+impl KnownOrigins {
+    /// May a page on `origin` read an answer? With the client id of the
+    /// call's token, only that client's origins; without a token, any
+    /// client's.
+    pub fn allow(&self, origin: &str, client: Option<&str>) -> bool {
+        match client {
+            Some(id) => self.by_client.get(id).is_some_and(|o| o.contains(origin)),
+            None => self.any_client.contains(origin),
+        }
+    }
+}
+
+/// The origins of the active clients, read again at most every `ttl`.
 pub struct OriginCache {
     ttl: Duration,
-    known: Mutex<Option<(Arc<HashSet<String>>, Instant)>>,
+    known: Mutex<Option<(Arc<KnownOrigins>, Instant)>>,
 }
 
 impl OriginCache {
@@ -80,24 +102,26 @@ impl OriginCache {
         }
     }
 
-    fn known(&self) -> std::sync::MutexGuard<'_, Option<(Arc<HashSet<String>>, Instant)>> {
+    fn known(&self) -> std::sync::MutexGuard<'_, Option<(Arc<KnownOrigins>, Instant)>> {
         self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub async fn allowed(&self, store: &dyn Store) -> Result<Arc<HashSet<String>>, StoreError> {
+    pub async fn allowed(&self, store: &dyn Store) -> Result<Arc<KnownOrigins>, StoreError> {
         if let Some((origins, read_at)) = self.known().as_ref() {
             if read_at.elapsed() < self.ttl {
                 return Ok(origins.clone());
             }
         }
         let read_at = Instant::now();
-        let origins: HashSet<String> = store
-            .list_oauth_clients(None)
-            .await?
-            .into_iter()
-            .filter(|c| c.revoked_at.is_none())
-            .flat_map(|c| c.origins)
-            .collect();
+        let mut origins = KnownOrigins::default();
+        for client in store.list_oauth_clients(None).await? {
+            if client.revoked_at.is_none() {
+                origins.any_client.extend(client.origins.iter().cloned());
+                origins
+                    .by_client
+                    .insert(client.id, client.origins.into_iter().collect());
+            }
+        }
         let origins = Arc::new(origins);
         *self.known() = Some((origins.clone(), read_at));
         Ok(origins)
@@ -171,8 +195,17 @@ impl<'a> FrontEnd<'a> {
         }
     }
 
-    pub async fn allowed_origins(&self) -> Result<Arc<HashSet<String>>, StoreError> {
+    pub async fn allowed_origins(&self) -> Result<Arc<KnownOrigins>, StoreError> {
         self.origins.allowed(self.store).await
+    }
+
+    /// The client a front-end access token was issued to, when its signature
+    /// is good (whether it is still valid is for the call to decide).
+    pub fn token_client(&self, token: &str) -> Option<String> {
+        if !token.starts_with(ACCESS_TOKEN_PREFIX) {
+            return None;
+        }
+        self.auth.signer().verify(token).ok().map(|claims| claims.client_id)
     }
 
     async fn active_client(&self, id: &str) -> Result<OAuthClientRecord, GrantError> {
@@ -236,7 +269,7 @@ impl<'a> FrontEnd<'a> {
             .store
             .find_session(&hash_secret(refresh_token))
             .await?
-            .filter(|s| s.revoked_at.is_none())
+            .filter(|s| s.revoked_at.is_none() && !self.visitor_session_ended(s))
             .ok_or_else(invalid)?;
         if client_id.is_some_and(|id| id != session.client_id) {
             return Err(GrantError::InvalidGrant(
@@ -269,6 +302,36 @@ impl<'a> FrontEnd<'a> {
         self.open_session(&client, Subject::Member(member)).await
     }
 
+    fn visitor_session_ended(&self, session: &SessionRecord) -> bool {
+        session.role == Subject::VISITOR_ROLE && session.created_at < self.visitors_opened_before()
+    }
+
+    /// Visitors' sessions opened before this have ended.
+    fn visitors_opened_before(&self) -> Timestamp {
+        let ttl = self.auth.token_settings().visitor_session_ttl;
+        Timestamp::from_millis(Timestamp::now().millis() - ttl.as_millis() as i64)
+    }
+
+    /// Deletes the sessions nobody can use any more: visitors' sessions that
+    /// ended, and revoked sessions whose access tokens have all expired.
+    /// Returns how many.
+    pub async fn delete_stale_sessions(&self) -> Result<u64, StoreError> {
+        const SLICE: usize = 1_000;
+        let window = self.auth.token_settings().revocation_window();
+        let revoked_before = Timestamp::from_millis(Timestamp::now().millis() - window.as_millis() as i64);
+        let mut deleted = 0;
+        loop {
+            let done = self
+                .store
+                .delete_stale_sessions(self.visitors_opened_before(), revoked_before, SLICE)
+                .await?;
+            deleted += done;
+            if done < SLICE as u64 {
+                return Ok(deleted);
+            }
+        }
+    }
+
     // Signing out
 
     /// Ends the caller's own session, or with `everywhere` every session of
@@ -284,16 +347,29 @@ impl<'a> FrontEnd<'a> {
             .store
             .revoke_sessions(caller.site, &subject.to_string(), only)
             .await?;
-        let count = ids.len();
-        self.auth.forget_sessions(ids);
-        Ok(count)
+        // The store tells every instance's caches, this one's included.
+        Ok(ids.len())
     }
 
     /// Ends every session of a member of `site` (the site's backend asks).
     pub async fn revoke_member_sessions(&self, site: SiteId, member: MemberId) -> Result<usize, StoreError> {
         let ids = self.store.revoke_sessions(site, &member.to_string(), None).await?;
-        let count = ids.len();
-        self.auth.forget_sessions(ids);
-        Ok(count)
+        Ok(ids.len())
+    }
+}
+
+/// How often sessions nobody can use any more are deleted.
+const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes stale sessions now and then (`insignia serve` runs it beside the
+/// API), so a site's visitors do not pile up in the database for ever.
+pub async fn sweep_sessions(services: Arc<super::Services>) {
+    loop {
+        match services.front_end().delete_stale_sessions().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted ended and revoked sessions"),
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+        tokio::time::sleep(SESSION_SWEEP_EVERY).await;
     }
 }

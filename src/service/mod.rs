@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access::{AccessCache, CacheBudget};
-use crate::cache::{follower, reads::ReadCache, Caches, DEFAULT_READ_BYTES};
+use crate::cache::{follower, reads::ReadCache, sessions, Caches, DEFAULT_READ_BYTES};
 use crate::domain::{FieldViolation, SiteId};
 use crate::events::Actor;
 use crate::query::{CursorCodec, QueryError};
@@ -96,19 +96,28 @@ impl Services {
     pub async fn with_caches(store: Arc<dyn Store>, settings: CacheSettings) -> StoreResult<Self> {
         let secret = store.server_secret().await?;
         let signer = tokens::TokenSigner::new(store.token_signing_key().await?);
-        let caches = Arc::new(Caches::new(settings.access, settings.reads, false));
+        let caches = Arc::new(Caches::new(
+            settings.access,
+            settings.reads,
+            false,
+            settings.tokens.revocation_window(),
+        ));
         let sink: Arc<dyn NoticeSink> = caches.clone();
         store.local_notices().subscribe(Arc::downgrade(&sink));
         if !follower::start(store.clone(), &caches).await {
             // Nobody else writes this database: nothing to follow.
             caches.resume();
         }
+        // Revocations made before this instance listened: a restart must not
+        // let a revoked session's tokens back in.
+        sessions::reload(store.as_ref(), &caches.sessions).await?;
         Ok(Self {
             auth: Arc::new(Authenticator::new(
                 store.clone(),
                 settings.key_ttl,
                 signer,
                 settings.tokens,
+                caches.clone(),
             )),
             origins: Arc::new(OriginCache::new(settings.key_ttl)),
             caches,

@@ -29,9 +29,12 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The stored role of a visitor's session (the store's sweep names it too).
+    pub const VISITOR_ROLE: &'static str = "visitor";
+
     pub fn role(&self) -> &'static str {
         match self {
-            Subject::Visitor(_) => "visitor",
+            Subject::Visitor(_) => Self::VISITOR_ROLE,
             Subject::Member(_) => "member",
         }
     }
@@ -47,7 +50,7 @@ impl Subject {
     pub fn from_parts(role: &str, id: &str) -> Option<Self> {
         let id = Uuid::try_parse(id).ok()?;
         match role {
-            "visitor" => Some(Subject::Visitor(id)),
+            Self::VISITOR_ROLE => Some(Subject::Visitor(id)),
             "member" => Some(Subject::Member(MemberId::from_uuid(id))),
             _ => None,
         }

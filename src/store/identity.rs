@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::keys::setting_secret;
+use super::notices::{self, ChangeNotice};
 use super::rows::{badge_id, site_id};
 use super::{OAuthClientRecord, SessionRecord, SqlStore, StoreError, StoreResult};
 use crate::domain::{BadgeId, SiteId, Timestamp};
@@ -130,39 +131,71 @@ impl SqlStore {
         row.as_ref().map(session).transpose()
     }
 
+    /// Revokes the sessions and, in the same transaction, tells every
+    /// instance (its access tokens are refused from the commit on).
     pub(super) async fn revoke_sessions_impl(
         &self,
         site: SiteId,
         subject: &str,
         session_id: Option<&str>,
     ) -> StoreResult<Vec<String>> {
-        let now = Timestamp::now().millis();
-        let rows = match session_id {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE refresh_tokens SET revoked_at = $1 \
-                     WHERE site_id = $2 AND subject = $3 AND id = $4 AND revoked_at IS NULL RETURNING id",
-                )
-                .bind(now)
-                .bind(site.to_bytes())
-                .bind(subject)
-                .bind(id)
-                .fetch_all(&self.write)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE refresh_tokens SET revoked_at = $1 \
-                     WHERE site_id = $2 AND subject = $3 AND revoked_at IS NULL RETURNING id",
-                )
-                .bind(now)
-                .bind(site.to_bytes())
-                .bind(subject)
-                .fetch_all(&self.write)
-                .await?
-            }
-        };
-        rows.iter().map(|r| Ok(r.try_get::<String, _>("id")?)).collect()
+        let mut tx = self.write.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1 \
+             WHERE site_id = $2 AND subject = $3 AND ($4 IS NULL OR id = $4) AND revoked_at IS NULL RETURNING id",
+        )
+        .bind(Timestamp::now().millis())
+        .bind(site.to_bytes())
+        .bind(subject)
+        .bind(session_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ids = rows
+            .iter()
+            .map(|r| Ok(r.try_get::<String, _>("id")?))
+            .collect::<StoreResult<Vec<String>>>()?;
+        let notices = ChangeNotice::sessions(site, &ids);
+        for notice in &notices {
+            notices::notify(&mut tx, self.dialect, notice).await?;
+        }
+        tx.commit().await?;
+        self.local_notices.publish(&notices);
+        Ok(ids)
+    }
+
+    pub(super) async fn sessions_revoked_since_impl(&self, since: Timestamp) -> StoreResult<Vec<(String, Timestamp)>> {
+        let rows = sqlx::query("SELECT id, revoked_at FROM refresh_tokens WHERE revoked_at >= $1")
+            .bind(since.millis())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id")?,
+                    Timestamp::from_millis(r.try_get("revoked_at")?),
+                ))
+            })
+            .collect()
+    }
+
+    pub(super) async fn delete_stale_sessions_impl(
+        &self,
+        visitors_created_before: Timestamp,
+        revoked_before: Timestamp,
+        limit: usize,
+    ) -> StoreResult<u64> {
+        // In slices, so a large backlog never holds the writer for long.
+        let done = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE token_hash IN (\
+                 SELECT token_hash FROM refresh_tokens \
+                 WHERE (role = 'visitor' AND created_at < $1) OR revoked_at < $2 LIMIT $3)",
+        )
+        .bind(visitors_created_before.millis())
+        .bind(revoked_before.millis())
+        .bind(limit as i64)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     pub(super) async fn badge_delegation_impl(&self, site: SiteId, badge: BadgeId) -> StoreResult<Vec<BadgeId>> {

@@ -253,6 +253,17 @@ pub trait Store: Send + Sync + 'static {
     async fn find_session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
     /// Revokes one session of `subject` (by id), or all of them; returns the ids revoked.
     async fn revoke_sessions(&self, site: SiteId, subject: &str, session_id: Option<&str>) -> StoreResult<Vec<String>>;
+    /// The sessions revoked at or after `since`, with when.
+    async fn sessions_revoked_since(&self, since: Timestamp) -> StoreResult<Vec<(String, Timestamp)>>;
+    /// Deletes up to `limit` sessions that can no longer be used: visitors'
+    /// sessions opened before `visitors_created_before`, and sessions revoked
+    /// before `revoked_before`. Returns how many.
+    async fn delete_stale_sessions(
+        &self,
+        visitors_created_before: Timestamp,
+        revoked_before: Timestamp,
+        limit: usize,
+    ) -> StoreResult<u64>;
     /// The badges whose holders may assign `badge`, in the order given.
     async fn badge_delegation(&self, site: SiteId, badge: BadgeId) -> StoreResult<Vec<BadgeId>>;
     /// Replaces that list; `NotFound` for an unknown `badge`, `UnknownBadge` for an unknown assigner.

@@ -28,6 +28,10 @@ pub const CHANNEL: &str = "insignia_changes";
 /// A notice names at most this many members; a larger change names the site.
 const MAX_MEMBERS: usize = 100;
 
+/// A notice names at most this many revoked sessions (33 bytes each; a
+/// PostgreSQL notice holds under 8,000).
+const MAX_SESSIONS: usize = 100;
+
 /// What changed, as far as cached access rules and badge sets care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeNotice {
@@ -39,6 +43,9 @@ pub enum ChangeNotice {
     Members(SiteId, Vec<MemberId>),
     /// Any member of the site may have gained or lost badges.
     AllMembers(SiteId),
+    /// These front-end sessions were revoked: their access tokens must be
+    /// refused from now on.
+    Sessions(SiteId, Vec<String>),
 }
 
 impl ChangeNotice {
@@ -54,7 +61,15 @@ impl ChangeNotice {
         }
     }
 
-    /// The payload after the schema: `pages SITE`, `badges SITE`, `members SITE M1 M2 …`, `all-members SITE`.
+    /// A notice per [`MAX_SESSIONS`] revoked sessions (a payload stays small).
+    pub fn sessions(site: SiteId, ids: &[String]) -> Vec<Self> {
+        ids.chunks(MAX_SESSIONS)
+            .map(|chunk| ChangeNotice::Sessions(site, chunk.to_vec()))
+            .collect()
+    }
+
+    /// The payload after the schema: `pages SITE`, `badges SITE`, `members SITE M1 M2 …`,
+    /// `all-members SITE`, `sessions SITE S1 S2 …`.
     pub fn encode(&self) -> String {
         match self {
             ChangeNotice::Pages(site) => format!("pages {site}"),
@@ -68,6 +83,7 @@ impl ChangeNotice {
                 }
                 text
             }
+            ChangeNotice::Sessions(site, ids) => format!("sessions {site} {}", ids.join(" ")),
         }
     }
 
@@ -83,6 +99,7 @@ impl ChangeNotice {
                 .map(|w| MemberId::parse("member", w).ok())
                 .collect::<Option<Vec<_>>>()
                 .map(|members| ChangeNotice::Members(site, members)),
+            "sessions" => Some(ChangeNotice::Sessions(site, words.map(str::to_owned).collect())),
             _ => None,
         }
     }
@@ -197,6 +214,7 @@ mod tests {
             ChangeNotice::Badges(site),
             ChangeNotice::AllMembers(site),
             ChangeNotice::members(site, members.clone()),
+            ChangeNotice::Sessions(site, vec!["0f".repeat(16), "a1".repeat(16)]),
         ] {
             assert_eq!(ChangeNotice::decode(&notice.encode()), Some(notice));
         }
@@ -204,5 +222,12 @@ mod tests {
         assert_eq!(ChangeNotice::members(site, many), ChangeNotice::AllMembers(site));
         assert_eq!(ChangeNotice::decode("members nonsense"), None);
         assert_eq!(ChangeNotice::decode(""), None);
+        let ids: Vec<String> = (0..=MAX_SESSIONS).map(|i| format!("{i:032x}")).collect();
+        let notices = ChangeNotice::sessions(site, &ids);
+        assert_eq!(notices.len(), 2);
+        assert!(
+            notices.iter().all(|n| n.encode().len() < 8_000),
+            "fits a PostgreSQL notice"
+        );
     }
 }

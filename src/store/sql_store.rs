@@ -427,6 +427,20 @@ impl Store for SqlStore {
         self.revoke_sessions_impl(site, subject, session_id).await
     }
 
+    async fn sessions_revoked_since(&self, since: Timestamp) -> StoreResult<Vec<(String, Timestamp)>> {
+        self.sessions_revoked_since_impl(since).await
+    }
+
+    async fn delete_stale_sessions(
+        &self,
+        visitors_created_before: Timestamp,
+        revoked_before: Timestamp,
+        limit: usize,
+    ) -> StoreResult<u64> {
+        self.delete_stale_sessions_impl(visitors_created_before, revoked_before, limit)
+            .await
+    }
+
     async fn badge_delegation(&self, site: SiteId, badge: BadgeId) -> StoreResult<Vec<BadgeId>> {
         self.badge_delegation_impl(site, badge).await
     }

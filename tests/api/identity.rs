@@ -7,8 +7,11 @@ use serde_json::{json, Value};
 use crate::backend_test;
 use crate::helpers::{Reply, Site, TestApp, MANAGE, READ};
 use crate::pages::{badge, protect};
+use insignia::api::{router, AppState};
 use insignia::domain::{SiteId, Timestamp};
+use insignia::service::auth::TokenSettings;
 use insignia::service::tokens::{now_seconds, AccessClaims, Subject, TokenSigner};
+use insignia::service::{CacheSettings, Services};
 use insignia::store::{OAuthClientRecord, Store};
 
 const TOKEN: &str = "/oauth2/token";
@@ -677,3 +680,223 @@ backend_test!(forward_auth_lets_granted_members_through, |backend| async move {
     .await
     .expect(403, "PERMISSION_DENIED");
 });
+
+backend_test!(
+    bulk_calls_of_a_member_are_delegated_all_or_nothing,
+    |backend| async move {
+        let app = TestApp::new(backend).await;
+        let site = app.site(&[MANAGE]).await;
+        let lead = badge(&app, &site, "Team lead", false).await;
+        let staff_only = badge(&app, &site, "Staff only", true).await;
+        let other = badge(&app, &site, "Other", false).await;
+        app.call(
+            &site,
+            "PUT",
+            &format!("/insignia/v1/badges/{staff_only}/delegation"),
+            Some(json!({"delegation": {"assignerBadgeIds": [lead]}})),
+        )
+        .await
+        .ok();
+        let boss = guid();
+        assign(&app, &site, &lead, &boss).await;
+        let client = client(&app, &site).await;
+        let (token, _) = member_tokens(&app, &site, &client, &boss).await;
+        let (first, second) = (guid(), guid());
+        let create = "/badges/v4/bulk/badge-assignments/create";
+        let delete = "/badges/v4/bulk/badge-assignments/delete";
+
+        // One item the member may not assign refuses the whole call.
+        let before = assignment_count(&app, &site).await;
+        let mixed = json!({"badgeAssignments": [
+            {"badgeId": staff_only, "memberId": first},
+            {"badgeId": other, "memberId": second},
+        ]});
+        as_browser(&app, &token, "POST", create, Some(mixed))
+            .await
+            .expect(403, "PERMISSION_DENIED");
+        let private = json!({"badgeAssignments": [
+            {"badgeId": staff_only, "memberId": first, "tags": {"privateTags": {"tagIds": ["secret"]}}},
+        ]});
+        as_browser(&app, &token, "POST", create, Some(private))
+            .await
+            .expect(403, "PERMISSION_DENIED");
+        assert_eq!(assignment_count(&app, &site).await, before, "nothing was added");
+
+        // Only delegated badges: every item is created, as the member's change.
+        let allowed = json!({"badgeAssignments": [
+            {"badgeId": staff_only, "memberId": first},
+            {"badgeId": staff_only, "memberId": second},
+        ]});
+        let reply = as_browser(&app, &token, "POST", create, Some(allowed)).await;
+        let results = reply.ok()["results"].as_array().unwrap().clone();
+        assert_eq!(reply.body["bulkActionMetadata"]["totalSuccesses"], 2, "{}", reply.body);
+        let created: Vec<String> = results
+            .iter()
+            .map(|r| r["itemMetadata"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(assignment_count(&app, &site).await, before + 2);
+
+        // Deleting: an assignment of a badge not delegated to them refuses the call.
+        let outside = assign(&app, &site, &other, &first).await;
+        let ids = json!({"badgeAssignmentIds": [created[0], outside]});
+        as_browser(&app, &token, "POST", delete, Some(ids))
+            .await
+            .expect(403, "PERMISSION_DENIED");
+        assert_eq!(assignment_count(&app, &site).await, before + 3, "nothing was deleted");
+        let ids = json!({"badgeAssignmentIds": [created[0], created[1]]});
+        let reply = as_browser(&app, &token, "POST", delete, Some(ids)).await;
+        assert_eq!(reply.ok()["bulkActionMetadata"]["totalSuccesses"], 2, "{}", reply.body);
+        assert_eq!(
+            assignment_count(&app, &site).await,
+            before + 1,
+            "only the outside one is left"
+        );
+
+        // Re-tagging is not the member's to do, even for a delegated badge.
+        let tags = json!({"ids": [outside], "assignTags": {"tagIds": ["x"]}});
+        as_browser(
+            &app,
+            &token,
+            "POST",
+            "/badges/v4/bulk/badge-assignments/bulk-update-tags",
+            Some(tags),
+        )
+        .await
+        .expect(403, "PERMISSION_DENIED");
+
+        let feed = app
+            .call(
+                &site,
+                "GET",
+                "/insignia/v1/events?types=wix.badges.v4.badge_assignment_created&limit=100",
+                None,
+            )
+            .await;
+        let by_member = feed.ok()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["identity"].as_str().unwrap().contains(&boss))
+            .count();
+        assert_eq!(by_member, 2, "the bulk create is recorded as the member's");
+    }
+);
+
+backend_test!(a_revoked_session_stays_refused_after_a_restart, |backend| async move {
+    let mut app = TestApp::new(backend).await;
+    let site = app.site(&[MANAGE]).await;
+    let client = client(&app, &site).await;
+    let (signed_out, _) = member_tokens(&app, &site, &client, &guid()).await;
+    let (kept, _) = member_tokens(&app, &site, &client, &guid()).await;
+    let query = || Some(json!({"query": {}}));
+    as_browser(&app, &signed_out, "POST", "/insignia/v1/sessions/sign-out", None)
+        .await
+        .ok();
+
+    // A new instance over the same database: nothing in its memory yet.
+    let restarted = AppState::with_caches(app.db.store.clone(), CacheSettings::default())
+        .await
+        .unwrap();
+    app.router = router(restarted);
+    as_browser(&app, &signed_out, "POST", "/badges/v4/badges/query", query())
+        .await
+        .expect(401, "UNAUTHENTICATED");
+    as_browser(&app, &kept, "POST", "/badges/v4/badges/query", query())
+        .await
+        .ok();
+});
+
+backend_test!(ended_visitor_sessions_are_refused_and_swept, |backend| async move {
+    let settings = CacheSettings {
+        tokens: TokenSettings {
+            access_token_ttl: std::time::Duration::from_secs(1),
+            leeway: std::time::Duration::ZERO,
+            visitor_session_ttl: std::time::Duration::from_secs(1),
+        },
+        ..CacheSettings::default()
+    };
+    let app = TestApp::with_caches(backend, settings).await;
+    let site = app.site(&[MANAGE]).await;
+    let client = client(&app, &site).await;
+    // Four visitor sessions (one here, one behind each member grant) and two members.
+    let (_, visitor_refresh) = visitor(&app, &client).await;
+    let (_, member_refresh) = member_tokens(&app, &site, &client, &guid()).await;
+    let (leaving, _) = member_tokens(&app, &site, &client, &guid()).await;
+    as_browser(&app, &leaving, "POST", "/insignia/v1/sessions/sign-out", None)
+        .await
+        .ok();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+
+    let refresh = |token: &str| json!({"clientId": client, "grantType": "refresh_token", "refreshToken": token});
+    token_call(&app, &[], refresh(&visitor_refresh))
+        .await
+        .expect(400, "INVALID_GRANT");
+    token_call(&app, &[], refresh(&member_refresh)).await.ok();
+
+    // The ended visitors' sessions and the revoked one go; the member's stays.
+    let services = Services::with_caches(app.db.store.clone(), settings).await.unwrap();
+    assert_eq!(services.front_end().delete_stale_sessions().await.unwrap(), 4);
+    assert_eq!(services.front_end().delete_stale_sessions().await.unwrap(), 0);
+    token_call(&app, &[], refresh(&member_refresh)).await.ok();
+});
+
+backend_test!(
+    a_token_call_is_readable_only_from_its_own_clients_origins,
+    |backend| async move {
+        let app = TestApp::new(backend).await;
+        let site = app.site(&[MANAGE]).await;
+        let other = app.site(&[MANAGE]).await;
+        let ours = client(&app, &site).await; // https://shop.example
+        app.db
+            .store
+            .insert_oauth_client(&OAuthClientRecord {
+                id: guid(),
+                site_id: SiteId::parse("site", &other.id).unwrap(),
+                origins: vec!["https://elsewhere.example".into()],
+                created_at: Timestamp::now(),
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        let (token, _) = visitor(&app, &ours).await;
+        let allowed_origin = |reply: &Reply| {
+            reply
+                .headers
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let preflight = async |origin: &str| {
+            app.raw(
+                "OPTIONS",
+                "/badges/v4/badges/query",
+                &[
+                    ("origin", origin),
+                    ("access-control-request-method", "POST"),
+                    ("access-control-request-headers", "authorization,content-type"),
+                ],
+                None,
+            )
+            .await
+        };
+        let query = async |origin: &str| {
+            app.raw(
+                "POST",
+                "/badges/v4/badges/query",
+                &[("origin", origin), ("authorization", &token)],
+                Some(json!({"query": {}}).to_string().into_bytes()),
+            )
+            .await
+        };
+
+        // A preflight carries no token: any active client's origin passes it.
+        for origin in ["https://shop.example", "https://elsewhere.example"] {
+            assert_eq!(allowed_origin(&preflight(origin).await).as_deref(), Some(origin));
+        }
+        assert_eq!(allowed_origin(&preflight("https://evil.example").await), None);
+        // The call itself is readable only from its own client's origins.
+        let own = query("https://shop.example").await;
+        own.ok();
+        assert_eq!(allowed_origin(&own).as_deref(), Some("https://shop.example"));
+        assert_eq!(allowed_origin(&query("https://elsewhere.example").await), None);
+    }
+);

@@ -74,9 +74,11 @@ pub(super) async fn assign_badges(
     f.finish()?;
     let member = MemberId::from_uuid(member.ok_or_else(ApiError::internal)?);
     let badges = distinct(badges.into_iter().map(BadgeId::from_uuid));
-    for badge in &badges {
-        state.services.delegation().require_assigner(&caller, *badge).await?;
-    }
+    state
+        .services
+        .delegation()
+        .require_assigner_of_all(&caller, &badges)
+        .await?;
     let assigned = state
         .services
         .acting_as(caller.actor())

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::bulk_reply::{bulk_reply, BulkItemResult, BulkReply};
 use super::input::{parse_new_assignment, tag_change};
+use super::require_manager_or_member;
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{Fields, JsonBody};
@@ -53,7 +54,7 @@ pub(super) async fn create(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<BulkReply>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
+    require_manager_or_member(&caller)?;
     let items = bulk_items(&body, "badgeAssignments")?;
     let mut f = Fields::new(&body, "");
     let return_entity = f.bool("returnEntity").unwrap_or(false);
@@ -73,6 +74,16 @@ pub(super) async fn create(
         }
     }
     f.finish()?;
+    // A member may create assignments of the badges delegated to a badge
+    // they hold, all or nothing; the site's private tags stay the site's.
+    state
+        .services
+        .delegation()
+        .require_assigner_of_all(&caller, &valid.iter().map(|item| item.badge_id).collect::<Vec<_>>())
+        .await?;
+    if !caller.sees_private_tags() && valid.iter().any(|item| !item.tags.private.is_empty()) {
+        return Err(ApiError::forbidden("privateTags are not writable with a member token"));
+    }
     let created = state
         .services
         .acting_as(caller.actor())
@@ -122,8 +133,18 @@ pub(super) async fn delete(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<BulkReply>, ApiError> {
-    caller.require(Scope::ManageBadges)?;
+    require_manager_or_member(&caller)?;
     let ids = bulk_ids(&body, "badgeAssignmentIds")?;
+    if caller.member().is_some() {
+        // A member may delete assignments of the badges delegated to a badge
+        // they hold, all or nothing; ids that do not exist fail on their own.
+        let found = state.services.assignments().get_many(caller.site, &ids).await?;
+        state
+            .services
+            .delegation()
+            .require_assigner_of_all(&caller, &found.iter().map(|a| a.badge_id).collect::<Vec<_>>())
+            .await?;
+    }
     let deleted = state
         .services
         .acting_as(caller.actor())

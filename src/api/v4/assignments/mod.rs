@@ -10,7 +10,10 @@ mod single;
 
 use axum::http::Method;
 
+use crate::api::auth::Caller;
+use crate::api::error::ApiError;
 use crate::api::routes::Routes;
+use crate::domain::Scope;
 
 const PREFIXES: [&str; 4] = [
     "/badges/v4/badge-assignments",
@@ -51,4 +54,13 @@ pub fn routes() -> Routes {
         routes = routes.read(Method::GET, &format!("{prefix}/{{id}}"), jobs::job);
     }
     routes
+}
+
+/// An API key needs the manage scope; a member token goes on to the
+/// delegation check of the badges it names. Visitors are refused.
+pub(super) fn require_manager_or_member(caller: &Caller) -> Result<(), ApiError> {
+    if caller.member().is_none() {
+        caller.require(Scope::ManageBadges)?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::input::parse_new_assignment;
+use super::require_manager_or_member;
 use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::api::json::{required_object, JsonBody};
@@ -17,9 +18,7 @@ pub(super) async fn create(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    if caller.member().is_none() {
-        caller.require(Scope::ManageBadges)?;
-    }
+    require_manager_or_member(&caller)?;
     let input = required_object(&body, "badgeAssignment", "BADGE_ASSIGNMENT_NOT_PROVIDED")?;
     let item = parse_new_assignment(input, "badgeAssignment").map_err(ApiError::invalid)?;
     // A member may assign the badges delegated to a badge they hold; the
