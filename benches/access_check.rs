@@ -16,7 +16,14 @@
 //! (current and peak).
 //!
 //! Env: `BENCH_ASSIGNMENTS` (10,000,000), `BENCH_TRAFFIC_MEMBERS` (100,000),
-//! `BENCH_RUNS` (3), `BENCH_SECONDS` (10), `BENCH_CONNECTIONS` (64).
+//! `BENCH_RUNS` (3), `BENCH_SECONDS` (10), `BENCH_CONNECTIONS` (64),
+//! `BENCH_WRK_THREADS` (2: wrk's threads) and `BENCH_SERVER_THREADS` (unset:
+//! one per core; else `TOKIO_WORKER_THREADS` for both the ceiling and
+//! Insignia). On a machine with few cores the load generator and the server
+//! share them: with more busy threads than cores, each one is preempted for
+//! whole scheduler slices, which is what a p99 of a few ms at saturation
+//! measures, for the ceiling as much as for Insignia. `BENCH_WRK_THREADS=1
+//! BENCH_SERVER_THREADS=1` on 2 cores gives each side a core of its own.
 //! Needs `wrk` (`apt-get install -y wrk`). Without `--bench` (as
 //! `cargo test --all-targets` runs it) a small smoke run: a few thousand
 //! assignments, checks over HTTP, no wrk.
@@ -235,6 +242,7 @@ fn serve(db_url: &str) -> (Running, String) {
         .env("INSIGNIA_LOG", "warn,insignia=info")
         // The traffic comes from one site: no per-site rate.
         .env("INSIGNIA_SITE_RATE", "0")
+        .envs(server_threads())
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -269,6 +277,13 @@ fn rss_mib(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// `TOKIO_WORKER_THREADS` for both servers, when `BENCH_SERVER_THREADS` is set.
+fn server_threads() -> Option<(&'static str, String)> {
+    std::env::var("BENCH_SERVER_THREADS")
+        .ok()
+        .map(|n| ("TOKIO_WORKER_THREADS", n))
+}
+
 /// Builds and starts the ceiling server; returns it and its base URL.
 fn ceiling(dir: &std::path::Path) -> (Running, String) {
     let target = std::env::temp_dir().join("insignia-ceiling-target");
@@ -282,6 +297,7 @@ fn ceiling(dir: &std::path::Path) -> (Running, String) {
     let port = free_port();
     let db = std::env::temp_dir().join(format!("insignia-ceiling-{}.db", std::process::id()));
     let child = Command::new(target.join("release/ceiling"))
+        .envs(server_threads())
         .arg(&db)
         .arg(port.to_string())
         .stdout(Stdio::null())
@@ -325,7 +341,7 @@ fn wrk(
 ) -> WrkFigures {
     let mut command = Command::new("wrk");
     command.args([
-        "-t2",
+        &format!("-t{}", env_or("BENCH_WRK_THREADS", 2)),
         &format!("-c{connections}"),
         &format!("-d{seconds}s"),
         "--latency",
