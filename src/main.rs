@@ -69,9 +69,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .allowing_private_webhook_urls(args.webhooks.allow_private_webhook_urls)
         });
     let events = insignia::events::background::start(Arc::new(store.clone()), &args.webhooks).await?;
+    let jobs = insignia::jobs::start(Arc::new(store.clone()), args.jobs.settings());
     tracing::info!(%addr, "insignia listening on http://{addr}");
     let app = insignia::api::router(state);
     insignia::server::serve(listener, app, args.edge.connection_limits(), shutdown_signal()).await?;
+    jobs.stop().await;
     events.stop().await;
     store.close().await;
     tracing::info!("stopped");
