@@ -19,8 +19,8 @@ use crate::events::{
     Actor, Claimed, Delivery, DeliveryStatus, NewWebhook, Outcome, StoredEvent, Webhook, WebhookPatch,
 };
 use crate::query::{
-    compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Kind, Paging, Query, SqlParam,
-    SqlText, Value,
+    compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Kind, Paging, Query, SqlParam, SqlText,
+    Value,
 };
 
 /// The SQL store, for SQLite and PostgreSQL alike.
