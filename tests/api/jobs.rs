@@ -287,6 +287,14 @@ backend_test!(an_empty_filter_needs_saying_so, |backend| async move {
     )
     .await;
     assert_eq!(app.finished_job(&site, &job_id).await["succeededItems"], 5);
+    // What the SDK can send instead (it drops fields it does not know): a condition every row meets.
+    let job_id = queue(
+        &app,
+        &site,
+        json!({ "filter": {"badgeId": {"$exists": true}}, "assignTags": {"tags": {"tagIds": ["e"]}} }),
+    )
+    .await;
+    assert_eq!(app.finished_job(&site, &job_id).await["totalItems"], 5);
     // With a condition the flag changes nothing.
     let job_id = queue(
         &app,
