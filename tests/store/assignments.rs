@@ -583,3 +583,20 @@ backend_test!(
         assert_eq!(holding("old").await, Some(0));
     }
 );
+
+backend_test!(a_job_whose_work_cannot_be_read_back_stops, |backend| async move {
+    let (_db, store) = open(backend).await;
+    let store = store.as_ref();
+    let site = site();
+    let gold = badge(store, site, "Gold").await;
+    assign(store, site, gold.id, member()).await;
+    // A stored filter that no longer parses (say, a field renamed since).
+    let job = store
+        .queue_retag_by_filter(site, &json!({"renamed": 1}), &tags(&["x"], &[]), &Tags::default())
+        .await
+        .unwrap();
+    let ran = store.run_job_batch(10).await.unwrap().expect("the queued job");
+    assert_eq!((ran.id, ran.status.as_str(), ran.total), (job.id, "FAILED", 0));
+    assert_eq!(store.run_job_batch(10).await.unwrap(), None, "not taken up again");
+    assert_eq!(store.get_job(site, job.id).await.unwrap().unwrap().status, "FAILED");
+});

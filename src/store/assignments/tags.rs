@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use super::{in_asked_order, of_site_by_id};
 use crate::domain::{AssignmentId, BadgeAssignment, Job, JobId, SiteId, Tags, Timestamp};
 use crate::events::NewEvent;
-use crate::query::{compile_filter, parse_filter, Dialect, SqlParam, SqlText, ASSIGNMENTS};
+use crate::query::{compile_filter, parse_filter, Dialect, Filter, SqlParam, SqlText, ASSIGNMENTS};
 use crate::store::jobs::JobWork;
 use crate::store::outbox::SiteWrite;
 use crate::store::rows::{self, tags_json, ASSIGNMENT_COLUMNS};
@@ -116,18 +116,8 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut text = SqlText::new();
-        let site_param = text.bind(SqlParam::Int(site_pk));
-        text.push(&format!(
-            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE badge_assignments.site_pk = {site_param} AND "
-        ));
-        if let Some(last) = &claimed.after {
-            let last = text.bind(SqlParam::Blob(last.clone()));
-            text.push(&format!("badge_assignments.id > {last} AND "));
-        }
-        compile_filter(self.dialect, &ASSIGNMENTS, &filter, &mut text);
-        text.push(&format!(" ORDER BY badge_assignments.id LIMIT {batch}"));
-        let found = statement(&text).fetch_all(&mut *tx).await?;
+        let next = self.next_batch(site_pk, &filter, claimed.after.as_deref(), batch);
+        let found = statement(&next).fetch_all(&mut *tx).await?;
         let updated = retag(&mut tx, site_pk, &found, &claimed.add, &claimed.remove).await?;
         job.total += found.len() as i64;
         job.succeeded += updated.len() as i64;
@@ -153,6 +143,23 @@ impl SqlStore {
         self.commit_write(write, last).await?;
         metrics::counter!(JOB_ROWS_METRIC, "kind" => Job::RETAG_BY_FILTER).increment(found.len() as u64);
         Ok(Some(job))
+    }
+
+    /// Up to `batch` rows of the site that `filter` matches, after the row
+    /// `after` in id order.
+    fn next_batch(&self, site_pk: i64, filter: &Filter, after: Option<&[u8]>, batch: usize) -> SqlText {
+        let mut text = SqlText::new();
+        let site_param = text.bind(SqlParam::Int(site_pk));
+        text.push(&format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM badge_assignments WHERE badge_assignments.site_pk = {site_param} AND "
+        ));
+        if let Some(last) = after {
+            let last = text.bind(SqlParam::Blob(last.to_vec()));
+            text.push(&format!("badge_assignments.id > {last} AND "));
+        }
+        compile_filter(self.dialect, &ASSIGNMENTS, filter, &mut text);
+        text.push(&format!(" ORDER BY badge_assignments.id LIMIT {batch}"));
+        text
     }
 }
 
