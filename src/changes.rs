@@ -5,8 +5,13 @@
 //! `LISTEN`/`NOTIFY` (see `store::outbox`). What changed is read from the
 //! outbox with `events_since`; an announcement only says when to look, so a
 //! missed one costs latency (the followers also poll), never an event.
+//!
+//! The feed also wakes this instance's job runner when a job is queued here
+//! (other instances' jobs are found by polling).
 
-use tokio::sync::broadcast;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, Notify};
 
 use crate::domain::SiteId;
 
@@ -21,10 +26,12 @@ pub struct Advanced {
     pub seq: i64,
 }
 
-/// Announcements of committed events, shared by the clones of one store.
+/// Announcements of committed events and queued jobs, shared by the clones
+/// of one store.
 #[derive(Debug, Clone)]
 pub struct ChangeFeed {
     sender: broadcast::Sender<Advanced>,
+    jobs: Arc<Notify>,
 }
 
 impl Default for ChangeFeed {
@@ -36,7 +43,10 @@ impl Default for ChangeFeed {
 impl ChangeFeed {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Self { sender }
+        Self {
+            sender,
+            jobs: Arc::new(Notify::new()),
+        }
     }
 
     /// Announces a commit (nobody listening is fine).
@@ -47,5 +57,16 @@ impl ChangeFeed {
     /// Announcements from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Advanced> {
         self.sender.subscribe()
+    }
+
+    /// Says a job was queued. A wake-up given while the runner is busy is
+    /// kept for its next wait, so none is lost.
+    pub fn job_queued(&self) {
+        self.jobs.notify_one();
+    }
+
+    /// Resolves once a job is queued after the last wake-up.
+    pub async fn next_job(&self) {
+        self.jobs.notified().await;
     }
 }

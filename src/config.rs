@@ -4,7 +4,9 @@
 use clap::{Args, Parser, Subcommand};
 
 mod edge;
+mod jobs;
 pub use edge::EdgeArgs;
+pub use jobs::JobArgs;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://insignia.db";
 
@@ -126,6 +128,8 @@ pub struct ServeArgs {
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub webhooks: crate::events::config::WebhookArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
 }
 
 impl ServeArgs {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod domain;
 pub mod events;
+pub mod jobs;
 pub mod query;
 pub mod server;
 pub mod service;

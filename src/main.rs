@@ -69,10 +69,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .allowing_private_webhook_urls(args.webhooks.allow_private_webhook_urls)
         });
     let events = insignia::events::background::start(Arc::new(store.clone()), &args.webhooks).await?;
+    let jobs = insignia::jobs::start(Arc::new(store.clone()), args.jobs.settings());
     let session_sweep = tokio::spawn(insignia::service::frontend::sweep_sessions(state.services.clone()));
     tracing::info!(%addr, "insignia listening on http://{addr}");
     let app = insignia::api::router(state);
     insignia::server::serve(listener, app, args.edge.connection_limits(), shutdown_signal()).await?;
+    jobs.stop().await;
     events.stop().await;
     session_sweep.abort();
     store.close().await;

@@ -1,6 +1,7 @@
 //! Two real `insignia serve` processes on one PostgreSQL schema: what one
-//! writes the other reads, the database decides every race between them, and
-//! a query cursor from one continues on the other.
+//! writes the other reads, the database decides every race between them, a
+//! query cursor from one continues on the other, and a job is worked by one
+//! instance at a time and finished by the other when the first dies.
 //!
 //! Runs when `INSIGNIA_TEST_DATABASE_URL` names a PostgreSQL server (CI sets
 //! it); without it the test says so and passes.
@@ -52,6 +53,9 @@ impl Instance {
                 schema,
             ])
             .args(["--pool-size", "4"])
+            // Jobs in small batches, and idle runners that look often: a job
+            // outlives its first instance, and the other takes it up soon.
+            .args(["--job-batch-size", "5", "--job-poll-ms", "100"])
             .env("INSIGNIA_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
@@ -716,4 +720,100 @@ async fn a_session_revoked_on_one_instance_is_refused_by_the_other_within_a_seco
         json!(200),
         "the member's other session is not touched"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_is_worked_once_and_outlives_its_instance() {
+    const ROWS: usize = 3_000;
+    let Some(mut two) = two_instances().await else {
+        return;
+    };
+    let badge = Client::ok(
+        two.client
+            .send(
+                &two.a,
+                "POST",
+                "/badges/v4/badges",
+                Some(json!({"badge": {"title": "Job", "backgroundColor": "#796EFF", "textColor": "#FFFFFF"}})),
+            )
+            .await,
+    )["badge"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..ROWS / 100 {
+        let items: Vec<Value> = (0..100)
+            .map(|_| json!({"badgeId": badge, "memberId": uuid::Uuid::new_v4().to_string()}))
+            .collect();
+        Client::ok(
+            two.client
+                .send(
+                    &two.a,
+                    "POST",
+                    "/badges/v4/bulk/badge-assignments/create",
+                    Some(json!({ "badgeAssignments": items })),
+                )
+                .await,
+        );
+    }
+    let queued = Client::ok(
+        two.client
+            .send(
+                &two.a,
+                "POST",
+                "/badges/v4/bulk/badge-assignments/update-tags-by-filter",
+                Some(json!({"filter": {"badgeId": badge}, "assignTags": {"tags": {"tagIds": ["club"]}}})),
+            )
+            .await,
+    );
+    let job_path = format!("/jobs/v1/jobs/{}", queued["jobId"].as_str().unwrap());
+    // Both runners work the queue; A dies well into the job.
+    loop {
+        let job = Client::ok(two.client.send(&two.b, "GET", &job_path, None).await)["job"].clone();
+        assert_eq!(job["status"], "IN_PROGRESS", "the job outran the test: {job}");
+        if job["succeededItems"].as_i64().unwrap() >= 300 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    two.a.child.kill().unwrap();
+    two.a.child.wait().unwrap();
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let job = loop {
+        let job = Client::ok(two.client.send(&two.b, "GET", &job_path, None).await)["job"].clone();
+        if job["status"] != "IN_PROGRESS" {
+            break job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B did not finish the job: {job}\n{}",
+            two.b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(job["status"], "FINISHED", "{job}");
+    assert_eq!(
+        (&job["totalItems"], &job["succeededItems"]),
+        (&json!(ROWS), &json!(ROWS)),
+        "{job}"
+    );
+    // Each row re-tagged once, whichever instance did it: one event per row.
+    let mut entities = std::collections::HashSet::new();
+    let mut events = 0;
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/insignia/v1/events?types=insignia.v1.badge_assignment_updated&limit=1000&cursor={cursor}");
+        let feed = Client::ok(two.client.send(&two.b, "GET", &path, None).await);
+        for event in feed["events"].as_array().unwrap() {
+            let data: Value = serde_json::from_str(event["data"].as_str().unwrap()).unwrap();
+            entities.insert(data["entityId"].as_str().unwrap().to_owned());
+            events += 1;
+        }
+        cursor = feed["pagingMetadata"]["cursors"]["next"].as_str().unwrap().to_owned();
+        if !feed["pagingMetadata"]["hasNext"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!((events, entities.len()), (ROWS, ROWS));
 }

@@ -123,6 +123,18 @@ pub struct Job {
     pub updated_date: Timestamp,
 }
 
+impl Job {
+    /// Re-tagging every assignment a filter matches (update-tags-by-filter).
+    pub const RETAG_BY_FILTER: &'static str = "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS";
+    /// Queued or running: batches remain.
+    pub const IN_PROGRESS: &'static str = "IN_PROGRESS";
+    /// Every matched row was done.
+    pub const FINISHED: &'static str = "FINISHED";
+    /// Stopped for good (a run cut short before jobs could resume, or a
+    /// stored filter that no longer parses).
+    pub const FAILED: &'static str = "FAILED";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,21 @@ impl Actor {
             Actor::Unknown => json!({ "identityType": "UNKNOWN" }).to_string(),
         }
     }
+
+    /// The actor an `identity_json` text stands for (a job stores its
+    /// caller's this way, for the events of batches run later); anything
+    /// else is `Unknown`.
+    pub fn from_identity_json(text: &str) -> Actor {
+        let identity: Value = serde_json::from_str(text).unwrap_or_default();
+        let field = |name: &str| identity[name].as_str().map(str::to_owned);
+        let actor = match identity["identityType"].as_str() {
+            Some("APP") => field("appId").map(Actor::ApiKey),
+            Some("MEMBER") => field("memberId").map(Actor::Member),
+            Some("ANONYMOUS_VISITOR") => field("anonymousVisitorId").map(Actor::Visitor),
+            _ => None,
+        };
+        actor.unwrap_or_default()
+    }
 }
 
 /// An event about to be written: its type, the entity it is about, and the
@@ -257,5 +272,24 @@ impl StoredEvent {
             }
         }
         key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Actor;
+
+    #[test]
+    fn an_actor_survives_its_identity_json() {
+        for actor in [
+            Actor::ApiKey("key-1".into()),
+            Actor::Member("m-1".into()),
+            Actor::Visitor("v-1".into()),
+            Actor::Unknown,
+        ] {
+            assert_eq!(Actor::from_identity_json(&actor.identity_json()), actor);
+        }
+        assert_eq!(Actor::from_identity_json("not json"), Actor::Unknown);
+        assert_eq!(Actor::from_identity_json(r#"{"identityType":"APP"}"#), Actor::Unknown);
     }
 }

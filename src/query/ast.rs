@@ -15,6 +15,21 @@ pub enum Filter {
     },
 }
 
+impl Filter {
+    /// Whether the filter, as written, states no condition that could leave
+    /// a row out: `{}`, `{"$and": [{}]}`, `{"$or": [{}, …]}`. (It does not
+    /// look at values: `{"$or": [{"x": 1}, {"x": {"$ne": 1}}]}` is not
+    /// caught.)
+    pub fn matches_everything(&self) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::And(parts) => parts.iter().all(Filter::matches_everything),
+            Filter::Or(parts) => parts.iter().any(Filter::matches_everything),
+            Filter::Not(_) | Filter::Compare { .. } => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Eq,

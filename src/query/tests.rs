@@ -196,6 +196,26 @@ fn empty_filters_match_everything() {
 }
 
 #[test]
+fn filters_without_a_condition_are_told_apart() {
+    for raw in [
+        json!({}),
+        json!({"$and": []}),
+        json!({"$and": [{}, {"$and": [{}]}]}),
+        json!({"$or": [{"title": "Gold"}, {}]}),
+    ] {
+        assert!(filter(raw.clone()).matches_everything(), "{raw}");
+    }
+    for raw in [
+        json!({"title": "Gold"}),
+        json!({"$and": [{}, {"title": "Gold"}]}),
+        json!({"$or": []}),
+        json!({"$not": {}}),
+    ] {
+        assert!(!filter(raw.clone()).matches_everything(), "{raw}");
+    }
+}
+
+#[test]
 fn a_filter_sent_as_a_json_string_is_parsed() {
     assert_eq!(
         filter(json!(r#"{"title": {"$startsWith": "G"}}"#)),

@@ -1,16 +1,23 @@
 //! Badge assignment use cases, shared by the V4 API and the older API.
 
 use crate::cache::reads::ReadCache;
+use serde_json::Value;
+
 use crate::domain::{
-    AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, Job, JobId, MemberId, NewAssignment, SiteId, Tags,
+    AssignmentId, AssignmentRefusal, BadgeAssignment, BadgeId, FieldViolation, Job, JobId, MemberId, NewAssignment,
+    SiteId, Tags,
 };
-use crate::query::{parse_filter, parse_sort, Filter, Paging, Query, ASSIGNMENTS};
+use crate::query::{parse_filter, parse_sort, Paging, Query, ASSIGNMENTS};
 use crate::store::{Page, Store};
 
 use super::{member_list, ServiceError, ServiceResult};
 
 /// Bulk calls take at most this many items.
 pub const MAX_BULK_ITEMS: usize = 100;
+
+/// The request field that lets update-tags-by-filter run with an empty
+/// filter (not Wix's: Wix takes `{}` as every assignment without asking).
+pub const ALLOW_EMPTY_FILTER: &str = "allowEmptyFilter";
 
 /// Why one item of a call failed: a Wix error code, its HTTP status and a description.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,15 +174,32 @@ impl<'a> Assignments<'a> {
             .collect())
     }
 
+    /// Queues the tag change for every assignment `raw_filter` matches (a
+    /// background job; `None` is no filter) and returns the job at once.
+    /// A filter without a condition would re-tag the whole site, so it is
+    /// refused unless `allow_empty` says that is meant.
     pub async fn update_tags_by_filter(
         &self,
         site: SiteId,
-        filter: &Filter,
+        raw_filter: Option<&Value>,
         add: &Tags,
         remove: &Tags,
+        allow_empty: bool,
     ) -> ServiceResult<Job> {
+        let raw_filter = raw_filter.cloned().unwrap_or_else(|| Value::Object(Default::default()));
+        let filter = parse_filter(&ASSIGNMENTS, &raw_filter, "filter")?;
+        if filter.matches_everything() && !allow_empty {
+            return Err(ServiceError::Invalid(vec![FieldViolation::new(
+                "filter",
+                "REQUIRED_FIELD",
+                format!(
+                    "`filter` has no condition, so it matches every assignment of the site: \
+                     send `\"{ALLOW_EMPTY_FILTER}\": true` as well to re-tag them all"
+                ),
+            )]));
+        }
         self.store
-            .update_assignment_tags_by_filter(site, filter, add, remove)
+            .queue_retag_by_filter(site, &raw_filter, add, remove)
             .await
             .map_err(ServiceError::Store)
     }

@@ -247,8 +247,9 @@ pub enum ServiceError {
     NotFound { entity: &'static str, id: String },
     #[error("revision mismatch: the {entity} is at revision {current}")]
     RevisionMismatch { entity: &'static str, current: i64 },
-    /// Input that breaks a rule only the store could check (e.g. a badge
-    /// that does not exist); answered like any invalid field.
+    /// Input that breaks a rule of the use case, or one only the store could
+    /// check (e.g. a badge that does not exist); answered like any invalid
+    /// field.
     #[error("invalid input")]
     Invalid(Vec<FieldViolation>),
     /// One item's failure, answered as the whole call's error.

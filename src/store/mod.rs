@@ -41,7 +41,7 @@ use crate::events::{
     Actor, Claimed, Delivery, DeliveryStatus, NewWebhook, Outcome, StoredEvent, Webhook, WebhookPatch,
 };
 pub use crate::query::Page;
-use crate::query::{Dialect, Filter, Query};
+use crate::query::{Dialect, Query};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -324,14 +324,21 @@ pub trait Store: Send + Sync + 'static {
         add: &Tags,
         remove: &Tags,
     ) -> StoreResult<Vec<Option<BadgeAssignment>>>;
-    /// The same for every assignment a filter matches, recorded as a job.
-    async fn update_assignment_tags_by_filter(
+    /// Queues the same change for every assignment `filter` (query-language
+    /// JSON, already checked) matches, as a job made by this handle's actor;
+    /// [`Store::run_job_batch`] does the work.
+    async fn queue_retag_by_filter(
         &self,
         site: SiteId,
-        filter: &Filter,
+        filter: &serde_json::Value,
         add: &Tags,
         remove: &Tags,
     ) -> StoreResult<Job>;
+    /// Runs the next batch of at most `batch` rows of the oldest unfinished
+    /// job that no other runner holds, in one transaction that also records
+    /// the job's progress. Returns the job as it now stands; `None` when no
+    /// job is waiting.
+    async fn run_job_batch(&self, batch: usize) -> StoreResult<Option<Job>>;
     async fn get_job(&self, site: SiteId, id: JobId) -> StoreResult<Option<Job>>;
     /// `(badge, holders)` for every badge of the site, in display order.
     async fn member_counts(&self, site: SiteId) -> StoreResult<Vec<(BadgeId, i64)>>;

@@ -78,7 +78,8 @@ pub(super) fn tags_json(tags: &TagIds) -> Option<String> {
     (!tags.is_empty()).then(|| serde_json::to_string(tags.as_slice()).unwrap_or_default())
 }
 
-pub(super) fn assignment(row: &AnyRow) -> StoreResult<BadgeAssignment> {
+/// The two tag lists stored (by [`tags_json`]) in these columns.
+pub(super) fn tags(row: &AnyRow, public: &str, private: &str) -> StoreResult<Tags> {
     let tag_list = |column: &str| -> StoreResult<TagIds> {
         let raw: Option<String> = row.try_get(column)?;
         match raw {
@@ -88,16 +89,20 @@ pub(super) fn assignment(row: &AnyRow) -> StoreResult<BadgeAssignment> {
                 .map_err(|_| corrupt(column)),
         }
     };
+    Ok(Tags {
+        public: tag_list(public)?,
+        private: tag_list(private)?,
+    })
+}
+
+pub(super) fn assignment(row: &AnyRow) -> StoreResult<BadgeAssignment> {
     let member: Vec<u8> = row.try_get("member_id")?;
     let extended: Option<String> = row.try_get("extended_fields")?;
     Ok(BadgeAssignment {
         id: assignment_id(row, "id")?,
         badge_id: badge_id(row, "badge_id")?,
         member_id: MemberId::from_bytes(&member).ok_or_else(|| corrupt("member_id"))?,
-        tags: Tags {
-            public: tag_list("tags")?,
-            private: tag_list("private_tags")?,
-        },
+        tags: tags(row, "tags", "private_tags")?,
         extended_fields: extended
             .map(|e| serde_json::from_str(&e))
             .transpose()

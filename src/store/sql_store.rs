@@ -19,8 +19,8 @@ use crate::events::{
     Actor, Claimed, Delivery, DeliveryStatus, NewWebhook, Outcome, StoredEvent, Webhook, WebhookPatch,
 };
 use crate::query::{
-    compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Filter, Kind, Paging, Query, SqlParam,
-    SqlText, Value,
+    compile_filter_for_order, compile_keyset, compile_order, Dialect, Entity, Kind, Paging, Query, SqlParam, SqlText,
+    Value,
 };
 
 /// The SQL store, for SQLite and PostgreSQL alike.
@@ -540,15 +540,18 @@ impl Store for SqlStore {
         self.update_assignment_tags_impl(site, ids, add, remove).await
     }
 
-    async fn update_assignment_tags_by_filter(
+    async fn queue_retag_by_filter(
         &self,
         site: SiteId,
-        filter: &Filter,
+        filter: &serde_json::Value,
         add: &Tags,
         remove: &Tags,
     ) -> StoreResult<Job> {
-        self.update_assignment_tags_by_filter_impl(site, filter, add, remove)
-            .await
+        self.queue_retag_by_filter_impl(site, filter, add, remove).await
+    }
+
+    async fn run_job_batch(&self, batch: usize) -> StoreResult<Option<Job>> {
+        self.run_job_batch_impl(batch).await
     }
 
     async fn get_job(&self, site: SiteId, id: JobId) -> StoreResult<Option<Job>> {

@@ -442,10 +442,10 @@ backend_test!(tags_by_ids_and_by_filter, |backend| async move {
         )
         .await;
     let job_id = job.ok()["jobId"].as_str().unwrap().to_owned();
-    let record = app.call(&site, "GET", &format!("/jobs/v1/jobs/{job_id}"), None).await;
-    assert_eq!(record.ok()["job"]["status"], "FINISHED");
-    assert_eq!(record.body["job"]["totalItems"], 2);
-    assert_eq!(record.body["job"]["succeededItems"], 2);
+    let record = app.finished_job(&site, &job_id).await;
+    assert_eq!(record["status"], "FINISHED");
+    assert_eq!(record["totalItems"], 2);
+    assert_eq!(record["succeededItems"], 2);
     let mut gold_holders = vec![a.clone(), b.clone()];
     gold_holders.sort_by_key(|v| v.to_string());
     assert_eq!(
@@ -544,14 +544,16 @@ backend_test!(assignments_never_cross_sites, |backend| async move {
         )
         .await;
     assert_eq!(tags.ok()["bulkActionMetadata"]["totalFailures"], 1);
-    app.call(
-        &b,
-        "POST",
-        &format!("{BULK}/update-tags-by-filter"),
-        Some(json!({"filter": {}, "assignTags": {"tags": {"tagIds": ["x"]}}})),
-    )
-    .await
-    .ok();
+    let job = app
+        .call(
+            &b,
+            "POST",
+            &format!("{BULK}/update-tags-by-filter"),
+            Some(json!({"filter": {}, "allowEmptyFilter": true, "assignTags": {"tags": {"tagIds": ["x"]}}})),
+        )
+        .await;
+    let job_id = job.ok()["jobId"].as_str().unwrap();
+    assert_eq!(app.finished_job(&b, job_id).await["totalItems"], 0);
     let seen = app
         .call(
             &b,

@@ -340,6 +340,8 @@ async fn postgres_down_answers_503_and_recovers() {
     let state = insignia::api::AppState::new(store).await.unwrap();
     let app = TestApp {
         router: insignia::api::router(state),
+        // The runner reads the database directly: the relay is the requests' alone.
+        jobs: insignia::jobs::start(db.store.clone(), Default::default()),
         db,
     };
     let site = app.site(&[MANAGE]).await;

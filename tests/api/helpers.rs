@@ -6,6 +6,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use insignia::api::{router, AppState};
 use insignia::domain::{generate_api_key, SiteId, Timestamp};
+use insignia::jobs::{JobRunner, JobSettings};
 use insignia::service::CacheSettings;
 use insignia::store::{ApiKeyRecord, Store};
 use serde_json::Value;
@@ -19,6 +20,8 @@ pub const READ: &str = "SCOPE.DC-MEMBERS.READ-BADGES";
 pub struct TestApp {
     pub router: Router,
     pub db: TestDb,
+    /// The job runner `insignia serve` runs beside the router.
+    pub jobs: JobRunner,
 }
 
 /// A site and a key for it.
@@ -94,8 +97,17 @@ impl TestApp {
             .expect("app state");
         TestApp {
             router: router(state),
+            jobs: insignia::jobs::start(db.store.clone(), JobSettings::default()),
             db,
         }
+    }
+
+    /// The app with a job runner of these settings.
+    pub async fn with_jobs(backend: Backend, settings: JobSettings) -> TestApp {
+        let mut app = Self::new(backend).await;
+        let default = std::mem::replace(&mut app.jobs, insignia::jobs::start(app.db.store.clone(), settings));
+        default.stop().await;
+        app
     }
 
     /// The app with these request limits and per-site rates.
@@ -112,6 +124,7 @@ impl TestApp {
             .with_edge(edge);
         TestApp {
             router: router(state),
+            jobs: insignia::jobs::start(db.store.clone(), JobSettings::default()),
             db,
         }
     }
@@ -145,12 +158,7 @@ impl TestApp {
                 values.replace("{id}", "randomblob(16)")
             ),
         };
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&self.db.url)
-            .await
-            .unwrap();
+        let pool = self.direct().await;
         pool.execute(sqlx::query(&sql).bind(site).bind(count)).await.unwrap();
         pool.close().await;
     }
@@ -174,15 +182,38 @@ impl TestApp {
                 "pages".to_owned(),
             ),
         };
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&self.db.url)
-            .await
-            .unwrap();
+        let pool = self.direct().await;
         let sql = sql.replace("{table}", &table);
         pool.execute(sqlx::query(&sql).bind(site).bind(count)).await.unwrap();
         pool.close().await;
+    }
+
+    /// A connection of the test's own to the database, beside the app's.
+    async fn direct(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.db.url)
+            .await
+            .unwrap()
+    }
+
+    /// The rows of one table, counted in SQL (for what no API shows).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        let table = match &self.db.schema {
+            Some(schema) => format!("{schema}.{table}"),
+            None => table.to_owned(),
+        };
+        let pool = self.direct().await;
+        let count: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        pool.close().await;
+        count
     }
 
     /// A new site with a key carrying `scopes`.
@@ -243,6 +274,21 @@ impl TestApp {
                 .unwrap_or_else(|_| panic!("non-JSON body: {}", String::from_utf8_lossy(&bytes)))
         };
         Reply { status, headers, body }
+    }
+
+    /// The record of a job once it is no longer `IN_PROGRESS` (the runner
+    /// works it in the background); fails after 60 s.
+    pub async fn finished_job(&self, site: &Site, job_id: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let reply = self.call(site, "GET", &format!("/jobs/v1/jobs/{job_id}"), None).await;
+            let job = reply.ok()["job"].clone();
+            if job["status"] != "IN_PROGRESS" {
+                return job;
+            }
+            assert!(std::time::Instant::now() < deadline, "job still running: {job}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Creates a V4 badge. The colours V4 requires are filled in when `badge` leaves them out.

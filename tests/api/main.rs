@@ -16,6 +16,7 @@ mod errors;
 mod events;
 mod helpers;
 mod identity;
+mod jobs;
 mod legacy;
 mod nginx;
 mod ordering;

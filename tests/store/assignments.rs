@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use insignia::domain::{AssignmentId, AssignmentRefusal, BadgeId, JobId, MemberId, Tags, Timestamp};
-use insignia::query::{parse_filter, ASSIGNMENTS};
+use insignia::query::ASSIGNMENTS;
 use insignia::store::Store;
 use serde_json::json;
 
@@ -348,11 +348,8 @@ backend_test!(tags_by_filter_make_a_job, |backend| async move {
     }
     let lone = assign(store, site, silver.id, member()).await;
 
-    let filter = parse_filter(&ASSIGNMENTS, &json!({"badgeId": gold.id.to_string()}), "filter").unwrap();
-    let job = store
-        .update_assignment_tags_by_filter(site, &filter, &tags(&["gold"], &["p"]), &Tags::default())
-        .await
-        .unwrap();
+    let filter = json!({"badgeId": gold.id.to_string()});
+    let job = retag_by_filter(store, site, filter, &tags(&["gold"], &["p"]), &Tags::default(), 500).await;
     assert_eq!((job.total, job.succeeded, job.failed), (3, 3, 0));
     assert_eq!(job.status, "FINISHED");
     assert_eq!(job.kind, "BULK_UPDATE_BADGE_ASSIGNMENT_TAGS");
@@ -373,27 +370,16 @@ backend_test!(tags_by_filter_make_a_job, |backend| async move {
     );
 
     // A filter on tags themselves, and one that matches nothing.
-    let by_tag = parse_filter(
-        &ASSIGNMENTS,
-        &json!({"tags.tags.tagIds": {"$hasSome": ["gold"]}}),
-        "filter",
-    )
-    .unwrap();
-    let job = store
-        .update_assignment_tags_by_filter(site, &by_tag, &Tags::default(), &tags(&["gold"], &[]))
-        .await
-        .unwrap();
+    let by_tag = json!({"tags.tags.tagIds": {"$hasSome": ["gold"]}});
+    let job = retag_by_filter(store, site, by_tag, &Tags::default(), &tags(&["gold"], &[]), 500).await;
     assert_eq!((job.total, job.succeeded, job.failed), (3, 3, 0));
     assert!(
         tagged_with(store, site, json!({"tags.tags.tagIds": {"$hasSome": ["gold"]}}))
             .await
             .is_empty()
     );
-    let none = parse_filter(&ASSIGNMENTS, &json!({"badgeId": unknown_badge().to_string()}), "filter").unwrap();
-    let job = store
-        .update_assignment_tags_by_filter(site, &none, &tags(&["x"], &[]), &Tags::default())
-        .await
-        .unwrap();
+    let none = json!({"badgeId": unknown_badge().to_string()});
+    let job = retag_by_filter(store, site, none, &tags(&["x"], &[]), &Tags::default(), 500).await;
     assert_eq!((job.total, job.succeeded, job.failed), (0, 0, 0));
     assert_eq!(store.get_job(site, job.id).await.unwrap(), Some(job));
 });
@@ -449,16 +435,9 @@ backend_test!(member_counts_stay_exact, |backend| async move {
                 assert!(who.iter().all(|m| !held.contains_key(&(b, *m))));
             }
             _ => {
-                let filter = parse_filter(&ASSIGNMENTS, &json!({"badgeId": b.to_string()}), "filter").unwrap();
-                let job = store
-                    .update_assignment_tags_by_filter(
-                        site,
-                        &filter,
-                        &tags(&[format!("s{step}").as_str()], &[]),
-                        &Tags::default(),
-                    )
-                    .await
-                    .unwrap();
+                let filter = json!({"badgeId": b.to_string()});
+                let change = tags(&[format!("s{step}").as_str()], &[]);
+                let job = retag_by_filter(store, site, filter, &change, &Tags::default(), 500).await;
                 assert_eq!(job.total as usize, held.keys().filter(|(hb, _)| *hb == b).count());
             }
         }
@@ -588,16 +567,8 @@ backend_test!(
                 .iter()
                 .all(Result::is_ok));
         }
-        let filter = parse_filter(
-            &ASSIGNMENTS,
-            &json!({"tags.tags.tagIds": {"$hasSome": ["old"]}}),
-            "filter",
-        )
-        .unwrap();
-        let job = store
-            .update_assignment_tags_by_filter(site, &filter, &tags(&["new"], &[]), &tags(&["old"], &[]))
-            .await
-            .unwrap();
+        let filter = json!({"tags.tags.tagIds": {"$hasSome": ["old"]}});
+        let job = retag_by_filter(store, site, filter, &tags(&["new"], &[]), &tags(&["old"], &[]), 500).await;
         assert_eq!((job.total, job.succeeded, job.failed), (1_201, 1_201, 0));
         assert_eq!(job.status, "FINISHED");
         assert_eq!(store.get_job(site, job.id).await.unwrap(), Some(job));
@@ -612,3 +583,20 @@ backend_test!(
         assert_eq!(holding("old").await, Some(0));
     }
 );
+
+backend_test!(a_job_whose_work_cannot_be_read_back_stops, |backend| async move {
+    let (_db, store) = open(backend).await;
+    let store = store.as_ref();
+    let site = site();
+    let gold = badge(store, site, "Gold").await;
+    assign(store, site, gold.id, member()).await;
+    // A stored filter that no longer parses (say, a field renamed since).
+    let job = store
+        .queue_retag_by_filter(site, &json!({"renamed": 1}), &tags(&["x"], &[]), &Tags::default())
+        .await
+        .unwrap();
+    let ran = store.run_job_batch(10).await.unwrap().expect("the queued job");
+    assert_eq!((ran.id, ran.status.as_str(), ran.total), (job.id, "FAILED", 0));
+    assert_eq!(store.run_job_batch(10).await.unwrap(), None, "not taken up again");
+    assert_eq!(store.get_job(site, job.id).await.unwrap().unwrap().status, "FAILED");
+});

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use insignia::domain::{
-    Badge, BadgeAssignment, BadgeDescription, BadgeId, BadgeTitle, Color, MemberId, NewAssignment, NewBadge, SiteId,
-    TagIds, Tags,
+    Badge, BadgeAssignment, BadgeDescription, BadgeId, BadgeTitle, Color, Job, MemberId, NewAssignment, NewBadge,
+    SiteId, TagIds, Tags,
 };
 use insignia::query::{parse_query, CursorCodec, Entity, PageLimits, Paging, Query, Value};
 use insignia::store::{Page, Store};
@@ -134,4 +134,20 @@ pub async fn all_assignments(store: &dyn Store, site: SiteId) -> Vec<BadgeAssign
         serde_json::json!({"paging": {"limit": 1000}}),
     );
     store.query_assignments(site, &q).await.expect("query").items
+}
+
+/// Queues a re-tag by filter and runs the queue dry in batches of `batch`,
+/// as the job runner would; returns the job as it ended.
+pub async fn retag_by_filter(
+    store: &dyn Store,
+    site: SiteId,
+    filter: serde_json::Value,
+    add: &Tags,
+    remove: &Tags,
+    batch: usize,
+) -> Job {
+    let queued = store.queue_retag_by_filter(site, &filter, add, remove).await.unwrap();
+    assert_eq!(queued.status, Job::IN_PROGRESS);
+    while store.run_job_batch(batch).await.unwrap().is_some() {}
+    store.get_job(site, queued.id).await.unwrap().expect("the queued job")
 }

@@ -1,7 +1,7 @@
 //! Site isolation: every operation on site B leaves site A unseen and unchanged.
 
 use insignia::domain::{Badge, BadgeAssignment, BadgeId, BadgePatch, OrderChange, Position, SiteId, Tags};
-use insignia::query::{parse_filter, Filter, ASSIGNMENTS, BADGES};
+use insignia::query::{ASSIGNMENTS, BADGES};
 use insignia::store::{Store, StoreError};
 use serde_json::json;
 
@@ -30,11 +30,7 @@ backend_test!(site_b_never_sees_or_changes_site_a, |backend| async move {
         a_assignments.push(store.create_assignments(a, &[item]).await.unwrap()[0].clone().unwrap());
     }
     assign(store, a, silver.id, members[0]).await;
-    let a_filter = parse_filter(&ASSIGNMENTS, &json!({}), "filter").unwrap();
-    let a_job = store
-        .update_assignment_tags_by_filter(a, &a_filter, &tags(&["job"], &[]), &Tags::default())
-        .await
-        .unwrap();
+    let a_job = retag_by_filter(store, a, json!({}), &tags(&["job"], &[]), &Tags::default(), 500).await;
     let before = snapshot(store, a).await;
 
     // Reads from B see nothing of A.
@@ -99,10 +95,7 @@ backend_test!(site_b_never_sees_or_changes_site_a, |backend| async move {
             .unwrap(),
         vec![None, None]
     );
-    let job = store
-        .update_assignment_tags_by_filter(b, &Filter::All, &tags(&["b-tag"], &[]), &tags(&["a-tag"], &[]))
-        .await
-        .unwrap();
+    let job = retag_by_filter(store, b, json!({}), &tags(&["b-tag"], &[]), &tags(&["a-tag"], &[]), 500).await;
     assert_eq!(job.total, 0);
 
     // B's own badges live beside A's without colliding: slugs and order are per site.
@@ -114,10 +107,7 @@ backend_test!(site_b_never_sees_or_changes_site_a, |backend| async move {
         .reorder_badges(b, &OrderChange::Front(vec![b_gold.id]))
         .await
         .unwrap();
-    store
-        .update_assignment_tags_by_filter(b, &Filter::All, &tags(&["b-tag"], &[]), &Tags::default())
-        .await
-        .unwrap();
+    retag_by_filter(store, b, json!({}), &tags(&["b-tag"], &[]), &Tags::default(), 500).await;
     assert_eq!(count_of(store, b, b_gold.id).await, Some(1));
     assert_eq!(all_assignments(store, b).await.len(), 1);
     let b_tagged = query(

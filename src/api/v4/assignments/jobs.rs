@@ -1,4 +1,5 @@
-//! Re-tagging every assignment a filter matches, and reading the job record.
+//! Re-tagging every assignment a filter matches (a background job), and
+//! reading the job record.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -10,7 +11,7 @@ use crate::api::error::ApiError;
 use crate::api::json::JsonBody;
 use crate::api::AppState;
 use crate::domain::{FieldViolation, Job, JobId, Scope};
-use crate::query::{parse_filter, ASSIGNMENTS};
+use crate::service::assignments::ALLOW_EMPTY_FILTER;
 
 fn job_json(job: &Job) -> Value {
     json!({
@@ -25,26 +26,32 @@ fn job_json(job: &Job) -> Value {
     })
 }
 
+/// Queues the job and answers its id at once; `/jobs/v1/jobs/{id}` shows
+/// its progress.
 pub(super) async fn update_tags_by_filter(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::ManageBadges)?;
-    let Some(raw_filter) = body.get("filter").filter(|f| !f.is_null()) else {
-        return Err(ApiError::invalid(vec![FieldViolation::new(
-            "filter",
-            "REQUIRED_FIELD",
-            "`filter` is required (send {} for every assignment)",
-        )]));
+    let raw_filter = body.get("filter").filter(|f| !f.is_null());
+    let allow_empty = match body.get(ALLOW_EMPTY_FILTER) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(allowed)) => *allowed,
+        Some(_) => {
+            return Err(ApiError::invalid(vec![FieldViolation::new(
+                ALLOW_EMPTY_FILTER,
+                "TYPE",
+                format!("`{ALLOW_EMPTY_FILTER}` must be true or false"),
+            )]))
+        }
     };
-    let filter = parse_filter(&ASSIGNMENTS, raw_filter, "filter")?;
     let (add, remove) = tag_change(&body)?;
     let job = state
         .services
         .acting_as(caller.actor())
         .assignments()
-        .update_tags_by_filter(caller.site, &filter, &add, &remove)
+        .update_tags_by_filter(caller.site, raw_filter, &add, &remove, allow_empty)
         .await?;
     Ok(Json(json!({ "jobId": job.id.to_string() })))
 }
