@@ -469,14 +469,22 @@ backend_test!(members_read_their_own_pages, |backend| async move {
     .expect(403, "PERMISSION_DENIED");
 });
 
+/// `(team lead, staff only, other)`: an assigner badge, the badge it may be
+/// given the right to assign, and a badge of no one's delegation.
+async fn team_badges(app: &TestApp, site: &Site) -> (String, String, String) {
+    (
+        badge(app, site, "Team lead", false).await,
+        badge(app, site, "Staff only", true).await,
+        badge(app, site, "Other", false).await,
+    )
+}
+
 backend_test!(
     holders_of_an_assigner_badge_assign_the_delegated_badge,
     |backend| async move {
         let app = TestApp::new(backend).await;
         let site = app.site(&[MANAGE]).await;
-        let lead = badge(&app, &site, "Team lead", false).await;
-        let staff_only = badge(&app, &site, "Staff only", true).await;
-        let other = badge(&app, &site, "Other", false).await;
+        let (lead, staff_only, other) = team_badges(&app, &site).await;
         let delegation = format!("/insignia/v1/badges/{staff_only}/delegation");
         let set = app
             .call(
@@ -686,17 +694,10 @@ backend_test!(
     |backend| async move {
         let app = TestApp::new(backend).await;
         let site = app.site(&[MANAGE]).await;
-        let lead = badge(&app, &site, "Team lead", false).await;
-        let staff_only = badge(&app, &site, "Staff only", true).await;
-        let other = badge(&app, &site, "Other", false).await;
-        app.call(
-            &site,
-            "PUT",
-            &format!("/insignia/v1/badges/{staff_only}/delegation"),
-            Some(json!({"delegation": {"assignerBadgeIds": [lead]}})),
-        )
-        .await
-        .ok();
+        let (lead, staff_only, other) = team_badges(&app, &site).await;
+        let delegation = format!("/insignia/v1/badges/{staff_only}/delegation");
+        let assigners = json!({"delegation": {"assignerBadgeIds": [lead]}});
+        app.call(&site, "PUT", &delegation, Some(assigners)).await.ok();
         let boss = guid();
         assign(&app, &site, &lead, &boss).await;
         let client = client(&app, &site).await;
