@@ -27,6 +27,7 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 export SITE=$(python3 -c 'import uuid;print(uuid.uuid4())')
+echo "$SITE" > "$OUT/site"   # with the .key and .ids files: enough to drive either server again
 for side in base edge; do
   bin=$BASE; port=$BP; [ $side = edge ] && bin=$EDGE && port=$EP
   key=$("$bin" keys create --database "sqlite://$OUT/$side.db" --site "$SITE" --scope SCOPE.DC-MEMBERS.MANAGE-BADGES | tail -1)
