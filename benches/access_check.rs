@@ -386,6 +386,9 @@ fn wrk(
     }
 }
 
+/// A set-rate round: its name, URL, wrk script and the script's environment.
+type PacedRow<'a> = (&'a str, &'a str, &'a std::path::Path, &'a [(&'a str, String)]);
+
 /// wrk at `target` req/s: the pause per request is found in up to four short
 /// tries (a connection's cycle is its pause plus the answer's latency), then
 /// measured for `seconds`.
@@ -583,7 +586,7 @@ async fn main() {
     println!("\nat a set rate of half the ceiling ({target:.0} req/s), {connections} connections:");
     println!("| endpoint | req/s | × ceiling | p50 ms | p99 ms |");
     println!("|---|---|---|---|---|");
-    let paced_rows: [(&str, &str, &std::path::Path, &[(&str, String)]); 3] = [
+    let paced_rows: [PacedRow; 3] = [
         ("ceiling GET /hello", &paced_url, &paced_script, &[]),
         ("access check", &check_url, &script, &env),
         ("forward-auth", &check_url, &gate_script, &gate_env),

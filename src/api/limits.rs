@@ -48,9 +48,34 @@ impl Default for RequestLimits {
     }
 }
 
+/// The limits and the slots of requests in flight, shared by every request.
+#[derive(Clone)]
+pub(super) struct Limits {
+    limits: RequestLimits,
+    slots: Arc<Semaphore>,
+}
+
+impl Limits {
+    pub(super) fn new(limits: RequestLimits) -> Self {
+        let slots = match limits.max_in_flight {
+            0 => Semaphore::MAX_PERMITS,
+            n => n,
+        };
+        Self {
+            limits,
+            slots: Arc::new(Semaphore::new(slots)),
+        }
+    }
+
+    /// Runs the request within the limits: shed above the cap, cut off at the deadlines.
+    pub(super) async fn apply(&self, request: Request, next: Next) -> Response {
+        shed(&self.slots, deadline(self.limits, request, next)).await
+    }
+}
+
 /// Sheds requests above the cap with a quick 503.
-pub(super) async fn shed(slots: Arc<Semaphore>, request: Request, next: Next) -> Response {
-    let Ok(_slot) = slots.try_acquire_owned() else {
+async fn shed(slots: &Semaphore, handle: impl Future<Output = Response>) -> Response {
+    let Ok(_slot) = slots.try_acquire() else {
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "UNAVAILABLE",
@@ -59,12 +84,12 @@ pub(super) async fn shed(slots: Arc<Semaphore>, request: Request, next: Next) ->
         .with_retry_after(1)
         .into_response();
     };
-    next.run(request).await
+    handle.await
 }
 
 /// Answers 504 when the request takes longer than `limit`, and 408 when
 /// its body did not arrive within `body_limit`.
-pub(super) async fn deadline(limits: RequestLimits, request: Request, next: Next) -> Response {
+async fn deadline(limits: RequestLimits, request: Request, next: Next) -> Response {
     let expired = Arc::new(AtomicBool::new(false));
     // A request without a body (most reads) needs no body clock.
     let request = if limits.body_timeout.is_zero() || request.body().is_end_stream() {

@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics::gauge;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -218,21 +217,32 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Counts and times every routed request.
-pub(super) async fn track(request: Request, next: Next) -> Response {
-    let registry = registry();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str);
-    let stats = registry.stats(method_label(request.method()), route);
-    let started = Instant::now();
-    registry.in_flight.fetch_add(1, Relaxed);
-    let guard = InFlight(&registry.in_flight);
-    let response = next.run(request).await;
-    drop(guard);
-    stats.record(response.status().as_u16(), started.elapsed());
-    response
+/// One routed request being counted and timed, from [`Tracked::start`]
+/// to [`Tracked::finish`].
+pub(super) struct Tracked {
+    stats: Arc<RouteStats>,
+    started: Instant,
+    _in_flight: InFlight<'static>,
+}
+
+impl Tracked {
+    pub(super) fn start(request: &Request) -> Self {
+        let registry = registry();
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or(UNMATCHED, MatchedPath::as_str);
+        registry.in_flight.fetch_add(1, Relaxed);
+        Self {
+            stats: registry.stats(method_label(request.method()), route),
+            started: Instant::now(),
+            _in_flight: InFlight(&registry.in_flight),
+        }
+    }
+
+    pub(super) fn finish(self, response: &Response) {
+        self.stats.record(response.status().as_u16(), self.started.elapsed());
+    }
 }
 
 /// `GET /metrics`: the Prometheus text format.

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod cors;
+mod edge;
 pub mod error;
 mod health;
 pub mod insignia;
@@ -28,8 +29,6 @@ use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-
-use tokio::sync::Semaphore;
 
 use crate::service::{CacheSettings, Services};
 use crate::store::{Store, StoreResult};
@@ -113,28 +112,19 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     metrics::install();
-    let request_limits = state.edge.limits;
-    let slots = Arc::new(Semaphore::new(match request_limits.max_in_flight {
-        0 => Semaphore::MAX_PERMITS,
-        n => n,
-    }));
+    let limits = limits::Limits::new(state.edge.limits);
     let (api, _) = routes::api().into_parts();
     let [healthz, readyz, metrics_path] = routes::PROBES;
     api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
-        // Inside the shedding: a shed request never waits for its body.
-        .layer(middleware::from_fn(move |request, next| {
-            limits::deadline(request_limits, request, next)
-        }))
-        .layer(middleware::from_fn(move |request, next| {
-            limits::shed(slots.clone(), request, next)
-        }))
-        // Probes and metrics answer while the API is saturated.
         .route(healthz, get(health::healthz))
         .route(readyz, get(health::readyz))
         .route(metrics_path, get(metrics::render))
-        .layer(middleware::from_fn(metrics::track))
+        // Counts every routed request; limits all but the probes (`edge`).
+        .layer(middleware::from_fn(move |request, next| {
+            edge::edge(limits.clone(), request, next)
+        }))
         // Outside the limits, so shed and rate-limited answers carry CORS headers too.
         .layer(middleware::from_fn_with_state(state.clone(), cors::cors))
         .with_state(state)
