@@ -19,7 +19,6 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body::{Body as _, Frame, SizeHint};
 use tokio::sync::Semaphore;
@@ -68,8 +67,12 @@ impl Limits {
     }
 
     /// Runs the request within the limits: shed above the cap, cut off at the deadlines.
-    pub(super) async fn apply(&self, request: Request, next: Next) -> Response {
-        shed(&self.slots, deadline(self.limits, request, next)).await
+    pub(super) async fn apply<F: Future<Output = Response>>(
+        &self,
+        request: Request,
+        run: impl FnOnce(Request) -> F,
+    ) -> Response {
+        shed(&self.slots, deadline(self.limits, request, run)).await
     }
 }
 
@@ -89,25 +92,30 @@ async fn shed(slots: &Semaphore, handle: impl Future<Output = Response>) -> Resp
 
 /// Answers 504 when the request takes longer than `limit`, and 408 when
 /// its body did not arrive within `body_limit`.
-async fn deadline(limits: RequestLimits, request: Request, next: Next) -> Response {
-    let expired = Arc::new(AtomicBool::new(false));
+async fn deadline<F: Future<Output = Response>>(
+    limits: RequestLimits,
+    request: Request,
+    run: impl FnOnce(Request) -> F,
+) -> Response {
     // A request without a body (most reads) needs no body clock.
-    let request = if limits.body_timeout.is_zero() || request.body().is_end_stream() {
-        request
+    let (request, expired) = if limits.body_timeout.is_zero() || request.body().is_end_stream() {
+        (request, None)
     } else {
+        let expired = Arc::new(AtomicBool::new(false));
         let flag = expired.clone();
-        request.map(|body| {
+        let request = request.map(|body| {
             Body::new(DeadlineBody {
                 inner: body,
                 sleep: Box::pin(tokio::time::sleep(limits.body_timeout)),
                 expired: flag,
             })
-        })
+        });
+        (request, Some(expired))
     };
     let response = if limits.request_timeout.is_zero() {
-        next.run(request).await
+        run(request).await
     } else {
-        match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+        match tokio::time::timeout(limits.request_timeout, run(request)).await {
             Ok(response) => response,
             Err(_) => {
                 return ApiError::new(
@@ -122,7 +130,7 @@ async fn deadline(limits: RequestLimits, request: Request, next: Next) -> Respon
             }
         }
     };
-    if expired.load(Ordering::Relaxed) {
+    if expired.is_some_and(|e| e.load(Ordering::Relaxed)) {
         return ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "REQUEST_TIMEOUT",

@@ -121,10 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route(healthz, get(health::healthz))
         .route(readyz, get(health::readyz))
         .route(metrics_path, get(metrics::render))
-        // Counts every routed request; limits all but the probes (`edge`).
-        .layer(middleware::from_fn(move |request, next| {
-            edge::edge(limits.clone(), request, next)
-        }))
+        // Counts every routed request; limits all but the probes.
+        .layer(edge::EdgeLayer::new(limits))
         // Outside the limits, so shed and rate-limited answers carry CORS headers too.
         .layer(middleware::from_fn_with_state(state.clone(), cors::cors))
         .with_state(state)
