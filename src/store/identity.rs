@@ -12,7 +12,9 @@ use crate::domain::{BadgeId, SiteId, Timestamp};
 
 const TOKEN_SIGNING_KEY: &str = "token_signing_key";
 
-fn client(row: &AnyRow) -> StoreResult<OAuthClientRecord> {
+pub(super) const CLIENT_COLUMNS: &str = "id, site_id, origins, created_at, revoked_at";
+
+pub(super) fn oauth_client(row: &AnyRow) -> StoreResult<OAuthClientRecord> {
     let origins: String = row.try_get("origins")?;
     let revoked: Option<i64> = row.try_get("revoked_at")?;
     Ok(OAuthClientRecord {
@@ -38,6 +40,19 @@ fn session(row: &AnyRow) -> StoreResult<SessionRecord> {
     })
 }
 
+/// Writes a client as it is (an import keeps its id and dates).
+pub(super) async fn insert_oauth_client(conn: &mut AnyConnection, c: &OAuthClientRecord) -> StoreResult<()> {
+    sqlx::query("INSERT INTO oauth_clients (id, site_id, origins, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(c.id.as_str())
+        .bind(c.site_id.to_bytes())
+        .bind(c.origins.join(" "))
+        .bind(c.created_at.millis())
+        .bind(c.revoked_at.map(|t| t.millis()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Forgets a deleted badge as a delegated badge and as an assigner.
 pub(super) async fn remove_badge_from_delegations(
     conn: &mut AnyConnection,
@@ -58,17 +73,8 @@ impl SqlStore {
     }
 
     pub(super) async fn insert_oauth_client_impl(&self, c: &OAuthClientRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO oauth_clients (id, site_id, origins, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(c.id.as_str())
-        .bind(c.site_id.to_bytes())
-        .bind(c.origins.join(" "))
-        .bind(c.created_at.millis())
-        .bind(c.revoked_at.map(|t| t.millis()))
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        let mut conn = self.write.acquire().await?;
+        insert_oauth_client(&mut conn, c).await
     }
 
     pub(super) async fn find_oauth_client_impl(&self, id: &str) -> StoreResult<Option<OAuthClientRecord>> {
@@ -76,7 +82,7 @@ impl SqlStore {
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
-        row.as_ref().map(client).transpose()
+        row.as_ref().map(oauth_client).transpose()
     }
 
     pub(super) async fn list_oauth_clients_impl(&self, site: Option<SiteId>) -> StoreResult<Vec<OAuthClientRecord>> {
@@ -93,7 +99,7 @@ impl SqlStore {
                     .await?
             }
         };
-        rows.iter().map(client).collect()
+        rows.iter().map(oauth_client).collect()
     }
 
     pub(super) async fn revoke_oauth_client_impl(&self, id: &str) -> StoreResult<bool> {

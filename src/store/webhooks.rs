@@ -22,14 +22,14 @@ use crate::events::{
 };
 use crate::query::{Dialect, SqlParam};
 
-const WEBHOOK_COLUMNS: &str =
+pub(super) const WEBHOOK_COLUMNS: &str =
     "webhooks.pk, webhooks.id, webhooks.url, webhooks.event_types, webhooks.status, webhooks.revision, \
      webhooks.created_at, webhooks.updated_at";
 
 /// Events read per subscription per fan-out round.
 const FAN_OUT_BATCH: i64 = 2000;
 
-fn webhook(row: &AnyRow, site: SiteId) -> StoreResult<Webhook> {
+pub(super) fn webhook(row: &AnyRow, site: SiteId) -> StoreResult<Webhook> {
     let id: Vec<u8> = row.try_get("id")?;
     let types: String = row.try_get("event_types")?;
     let types: Vec<String> = serde_json::from_str(&types).map_err(|_| StoreError::Corrupt("event_types".into()))?;
@@ -45,11 +45,11 @@ fn webhook(row: &AnyRow, site: SiteId) -> StoreResult<Webhook> {
     })
 }
 
-fn types_json(types: &[EventType]) -> String {
+pub(super) fn types_json(types: &[EventType]) -> String {
     serde_json::to_string(&types.iter().map(|t| t.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }
 
-fn status_text(active: bool) -> &'static str {
+pub(super) fn status_text(active: bool) -> &'static str {
     if active {
         "ACTIVE"
     } else {

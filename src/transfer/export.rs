@@ -19,7 +19,15 @@ use crate::store::{ExportError, ExportItem, SqlStore};
 pub struct Exported {
     pub badges: u64,
     pub pages: u64,
+    pub webhooks: u64,
+    pub clients: u64,
     pub assignments: u64,
+}
+
+impl Exported {
+    pub fn rows(&self) -> u64 {
+        self.badges + self.pages + self.webhooks + self.clients + self.assignments
+    }
 }
 
 pub async fn export(store: &SqlStore, site: SiteId, out: Option<&Path>, stop: &Stop) -> anyhow::Result<Exported> {
@@ -58,9 +66,11 @@ async fn write_site<W: Write + Send>(
             ExportItem::Counts {
                 badges,
                 pages,
+                webhooks,
+                clients,
                 assignments,
             } => {
-                progress.set_total(badges + pages + assignments);
+                progress.set_total(badges + pages + webhooks + clients + assignments);
                 return Ok(());
             }
             ExportItem::Badge { badge, position } => {
@@ -71,6 +81,14 @@ async fn write_site<W: Write + Send>(
                 counts.pages += 1;
                 jsonl::page_line(page)
             }
+            ExportItem::Webhook(hook) => {
+                counts.webhooks += 1;
+                jsonl::webhook_line(hook)
+            }
+            ExportItem::Client(client) => {
+                counts.clients += 1;
+                jsonl::client_line(client)
+            }
             ExportItem::Assignment(a) => {
                 counts.assignments += 1;
                 jsonl::assignment_line(a)
@@ -80,7 +98,7 @@ async fn write_site<W: Write + Send>(
         // An export has no batches: it stops where it is, and leaves no file.
         if stop.requested() {
             return Err(Stopped {
-                done: format!("{} rows", counts.badges + counts.pages + counts.assignments),
+                done: format!("{} rows", counts.rows()),
             }
             .into());
         }
@@ -93,8 +111,8 @@ async fn write_site<W: Write + Send>(
     })?;
     out.flush().context("writing the export")?;
     progress.finish(&format!(
-        "{} badges, {} pages, {} assignments written",
-        counts.badges, counts.pages, counts.assignments
+        "{} badges, {} pages, {} webhooks, {} clients, {} assignments written",
+        counts.badges, counts.pages, counts.webhooks, counts.clients, counts.assignments
     ));
     Ok(counts)
 }

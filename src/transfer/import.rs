@@ -4,7 +4,8 @@
 //! before it stay, nothing of its own batch is written, and a re-run of the
 //! (fixed) file continues after the last complete batch.
 //!
-//! Ids are kept. An id the target already has is a clash and stops the
+//! Ids are kept. An id the target already has (for assignments, webhooks
+//! and OAuth clients: any site of the database) is a clash and stops the
 //! import, unless `--remap` is given: then the row gets a fresh id, the
 //! rows that refer to it follow, and the map is kept so that a re-run of
 //! the same file skips what it copied. A member who already holds a badge
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::jsonl::{parse_line, Record};
 use super::progress::Progress;
@@ -36,6 +38,8 @@ pub struct ImportOptions {
 pub struct Imported {
     pub badges: u64,
     pub pages: u64,
+    pub webhooks: u64,
+    pub clients: u64,
     pub assignments: u64,
     /// Rows given fresh ids (`--remap`).
     pub remapped: u64,
@@ -104,15 +108,46 @@ fn open(path: &Path) -> anyhow::Result<(Lines<BufReader<std::fs::File>>, u64)> {
     Ok((lines, size))
 }
 
-/// What the import knows of the target while it runs: few rows (badges and
-/// pages), never the assignments.
+/// What the import knows of the target while it runs: few rows (badges,
+/// pages, webhooks, clients), never the assignments.
 struct Target {
     badges: HashSet<BadgeId>,
     pages: HashSet<PageId>,
     paths: HashSet<String>,
-    /// `--remap`: source badge -> target badge, from this run and earlier ones.
-    badge_map: HashMap<uuid::Uuid, uuid::Uuid>,
-    page_map: HashMap<uuid::Uuid, uuid::Uuid>,
+    /// Webhook and client ids this run wrote (their ids are unique across
+    /// sites, so the database is asked about the others).
+    webhooks: HashSet<Uuid>,
+    clients: HashSet<String>,
+    /// `--remap`: source id -> target id of each kind, from this run and earlier ones.
+    badge_map: HashMap<Uuid, Uuid>,
+    page_map: HashMap<Uuid, Uuid>,
+    webhook_map: HashMap<Uuid, Uuid>,
+    client_map: HashMap<Uuid, Uuid>,
+}
+
+impl Target {
+    /// With `--remap`, remembers that `source` became `target`, here and
+    /// (through the batch) for the next run.
+    fn map(
+        &mut self,
+        options: &ImportOptions,
+        batch: &mut ImportBatch,
+        kind: &'static str,
+        source: Uuid,
+        target: Uuid,
+    ) {
+        if !options.remap {
+            return;
+        }
+        let map = match kind {
+            "badge" => &mut self.badge_map,
+            "page" => &mut self.page_map,
+            "webhook" => &mut self.webhook_map,
+            _ => &mut self.client_map,
+        };
+        map.insert(source, target);
+        batch.mapped.push(Mapped { kind, source, target });
+    }
 }
 
 pub async fn import_file(
@@ -155,20 +190,26 @@ pub async fn import_file(
     }
 
     let (pages, paths) = store.page_ids_and_paths(site).await?;
+    let mapped = |kind: &'static str| {
+        let source = &source;
+        async move {
+            if options.remap {
+                store.mapped_ids(site, source, kind).await
+            } else {
+                Ok(HashMap::new())
+            }
+        }
+    };
     let mut target = Target {
         badges: store.badge_ids(site).await?,
         pages,
         paths,
-        badge_map: if options.remap {
-            store.mapped_ids(site, &source, "badge").await?
-        } else {
-            HashMap::new()
-        },
-        page_map: if options.remap {
-            store.mapped_ids(site, &source, "page").await?
-        } else {
-            HashMap::new()
-        },
+        webhooks: HashSet::new(),
+        clients: HashSet::new(),
+        badge_map: mapped("badge").await?,
+        page_map: mapped("page").await?,
+        webhook_map: mapped("webhook").await?,
+        client_map: mapped("client").await?,
     };
 
     let mut progress = Progress::new("import", "bytes", Some(size));
@@ -202,8 +243,14 @@ pub async fn import_file(
     }
     store.clear_resume_point(site, &source).await?;
     progress.finish(&format!(
-        "{} badges, {} pages, {} assignments imported ({} with new ids, {} skipped)",
-        imported.badges, imported.pages, imported.assignments, imported.remapped, imported.skipped
+        "{} badges, {} pages, {} webhooks, {} clients, {} assignments imported ({} with new ids, {} skipped)",
+        imported.badges,
+        imported.pages,
+        imported.webhooks,
+        imported.clients,
+        imported.assignments,
+        imported.remapped,
+        imported.skipped
     ));
     Ok(imported)
 }
@@ -252,14 +299,7 @@ async fn read_batch<R: BufRead>(
                     imported.remapped += 1;
                 }
                 target.badges.insert(badge.id);
-                if options.remap {
-                    target.badge_map.insert(source_id, badge.id.as_uuid());
-                    batch.mapped.push(Mapped {
-                        kind: "badge",
-                        source: source_id,
-                        target: badge.id.as_uuid(),
-                    });
-                }
+                target.map(options, &mut batch, "badge", source_id, badge.id.as_uuid());
                 imported.badges += 1;
                 batch.badges.push(badge);
             }
@@ -303,16 +343,49 @@ async fn read_batch<R: BufRead>(
                 }
                 target.pages.insert(page.id);
                 target.paths.insert(page.path.as_str().to_owned());
-                if options.remap {
-                    target.page_map.insert(source_id, page.id.as_uuid());
-                    batch.mapped.push(Mapped {
-                        kind: "page",
-                        source: source_id,
-                        target: page.id.as_uuid(),
-                    });
-                }
+                target.map(options, &mut batch, "page", source_id, page.id.as_uuid());
                 imported.pages += 1;
                 batch.pages.push(page);
+            }
+            Record::Webhook(mut hook) => {
+                let source_id = hook.id;
+                if options.remap && target.webhook_map.contains_key(&source_id) {
+                    imported.skipped += 1;
+                    continue;
+                }
+                if target.webhooks.contains(&hook.id) || store.webhook_id_taken(hook.id).await? {
+                    if !options.remap {
+                        return Err(refuse(line, clash("webhook", hook.id)));
+                    }
+                    hook.id = Uuid::now_v7();
+                    imported.remapped += 1;
+                }
+                hook.site = options.site;
+                target.webhooks.insert(hook.id);
+                target.map(options, &mut batch, "webhook", source_id, hook.id);
+                imported.webhooks += 1;
+                batch.webhooks.push(hook);
+            }
+            Record::Client(mut client) => {
+                // The record's id was read as a GUID.
+                let source_id = Uuid::try_parse(&client.id).map_err(|_| refuse(line, "`client.id` is not a GUID"))?;
+                if options.remap && target.client_map.contains_key(&source_id) {
+                    imported.skipped += 1;
+                    continue;
+                }
+                if target.clients.contains(&client.id) || store.client_id_taken(&client.id).await? {
+                    if !options.remap {
+                        return Err(refuse(line, clash("OAuth client", &client.id)));
+                    }
+                    client.id = Uuid::new_v4().to_string();
+                    imported.remapped += 1;
+                }
+                client.site_id = options.site;
+                target.clients.insert(client.id.clone());
+                let new_id = Uuid::try_parse(&client.id).unwrap_or(source_id);
+                target.map(options, &mut batch, "client", source_id, new_id);
+                imported.clients += 1;
+                batch.clients.push(client);
             }
             Record::Assignment(mut a) => {
                 let original = a.badge_id;
@@ -336,6 +409,10 @@ fn map_badge(target: &Target, options: &ImportOptions, badge: BadgeId) -> BadgeI
         }
     }
     badge
+}
+
+fn clash(what: &str, id: impl std::fmt::Display) -> String {
+    format!("{what} {id} exists already (--remap imports it with a new id)")
 }
 
 fn unknown_badge(what: &str, badge: BadgeId) -> String {
@@ -376,10 +453,7 @@ async fn check_assignments(
         }
         if taken.contains(&a.id) || !seen_ids.insert(a.id) {
             if !options.remap {
-                return Err(refuse(
-                    line,
-                    format!("assignment {} exists already (--remap imports it with a new id)", a.id),
-                ));
+                return Err(refuse(line, clash("assignment", a.id)));
             }
             a.id = AssignmentId::generate();
             seen_ids.insert(a.id);

@@ -4,22 +4,35 @@
 //! {"type":"insignia-export","version":1,"site":"<site id>"}
 //! {"type":"badge","displayOrder":1,"badge":{…as Badges V4 sends it…}}
 //! {"type":"page","page":{…as the pages API sends it…}}
+//! {"type":"webhook","webhook":{…as the webhooks API sends it…}}
+//! {"type":"client","client":{"id":…,"origins":[…],"createdDate":…,"revokedDate":…}}
 //! {"type":"assignment","assignment":{…as Badge Assignments sends it…}}
 //! ```
-//! Badges come in display order, then pages, then assignments oldest
-//! first; a record only refers to badges on lines above it. Nothing secret
-//! is written (no API keys, no admin sessions). Reading a record runs the
-//! same validation as the APIs.
+//! Badges come in display order, then pages, webhook subscriptions and
+//! front-end OAuth clients (oldest first), then assignments oldest first;
+//! a record only refers to badges on lines above it. Nothing secret is
+//! written: no API keys, admin sessions, refresh tokens or signing keys
+//! (a webhook has no secret of its own: deliveries are signed with the
+//! database's key pair, and an OAuth client's id is public). A webhook's
+//! delivery history stays behind; the copy is sent what happens after the
+//! import. Reading a record runs the same validation as the APIs.
 
 use serde_json::{json, Map, Value};
 
+use crate::api::insignia::webhooks::{webhook_input, webhook_json};
+use crate::api::json::Fields;
 use crate::api::v4::assignments::input::parse_new_assignment;
 use crate::api::wire::assignment::assignment_json;
 use crate::api::wire::badge::badge_json;
 use crate::api::wire::badge_input::{new_badge, MissingColour};
 use crate::api::wire::page::{new_page, page_json};
-use crate::domain::{AssignmentId, Badge, BadgeAssignment, BadgeId, PageId, ProtectedPage, SiteId, Timestamp};
-use crate::store::{ImportAssignment, ImportBadge, ImportPage};
+use crate::domain::{
+    parse_guid, AssignmentId, Badge, BadgeAssignment, BadgeId, PageId, ProtectedPage, SiteId, Timestamp,
+};
+use crate::events::urls::check_callback_url;
+use crate::events::Webhook;
+use crate::service::frontend::parse_origin;
+use crate::store::{ImportAssignment, ImportBadge, ImportPage, OAuthClientRecord};
 
 pub const FORMAT: &str = "insignia-export";
 pub const VERSION: u64 = 1;
@@ -36,6 +49,22 @@ pub fn page_line(page: &ProtectedPage) -> Value {
     json!({ "type": "page", "page": page_json(page) })
 }
 
+pub fn webhook_line(webhook: &Webhook) -> Value {
+    json!({ "type": "webhook", "webhook": webhook_json(webhook) })
+}
+
+pub fn client_line(client: &OAuthClientRecord) -> Value {
+    let mut obj = json!({
+        "id": client.id,
+        "origins": client.origins,
+        "createdDate": client.created_at,
+    });
+    if let Some(revoked) = client.revoked_at {
+        obj["revokedDate"] = json!(revoked);
+    }
+    json!({ "type": "client", "client": obj })
+}
+
 pub fn assignment_line(assignment: &BadgeAssignment) -> Value {
     json!({ "type": "assignment", "assignment": assignment_json(assignment) })
 }
@@ -43,9 +72,15 @@ pub fn assignment_line(assignment: &BadgeAssignment) -> Value {
 /// One line read back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
-    Header { site: SiteId },
+    Header {
+        site: SiteId,
+    },
     Badge(ImportBadge),
     Page(ImportPage),
+    /// Its `site` is the exported one until the import sets the target.
+    Webhook(Webhook),
+    /// Its `site_id` is the exported one until the import sets the target.
+    Client(OAuthClientRecord),
     Assignment(ImportAssignment),
 }
 
@@ -80,12 +115,22 @@ pub fn parse_line(text: &str) -> Result<Record, String> {
             let site = SiteId::parse("site", site).map_err(|v| v.description)?;
             Ok(Record::Header { site })
         }
-        "badge" => parse_badge(entity(&obj, "badge")?).map(Record::Badge),
-        "page" => parse_page(entity(&obj, "page")?).map(Record::Page),
-        "assignment" => parse_assignment(entity(&obj, "assignment")?).map(Record::Assignment),
+        "badge" | "page" | "webhook" | "client" | "assignment" => parse_entity(kind, &obj),
         other => Err(format!(
-            "unknown record type {other:?}: expected \"badge\", \"page\" or \"assignment\""
+            "unknown record type {other:?}: expected \"badge\", \"page\", \"webhook\", \"client\" or \"assignment\""
         )),
+    }
+}
+
+/// A record of one of the entity types; its object is under the type's name.
+fn parse_entity(kind: &str, obj: &Map<String, Value>) -> Result<Record, String> {
+    let entity = entity(obj, kind)?;
+    match kind {
+        "badge" => parse_badge(entity).map(Record::Badge),
+        "page" => parse_page(entity).map(Record::Page),
+        "webhook" => parse_webhook(entity).map(Record::Webhook),
+        "client" => parse_client(entity).map(Record::Client),
+        _ => parse_assignment(entity).map(Record::Assignment),
     }
 }
 
@@ -152,6 +197,60 @@ pub fn parse_page(obj: &Map<String, Value>) -> Result<ImportPage, String> {
     })
 }
 
+/// A subscription as the webhooks API sends it. The callback URL is held to
+/// the API's form (http or https, no credentials) but not to its refusal of
+/// private addresses: that depends on the serving instance's settings, and
+/// its dispatcher checks every address before each delivery anyway.
+pub fn parse_webhook(obj: &Map<String, Value>) -> Result<Webhook, String> {
+    let input = webhook_input(obj).map_err(|e| e.message)?;
+    let url = input.url.ok_or("`webhook.url` is required")?;
+    check_callback_url(&url, true).map_err(|why| format!("`webhook.url` {}", why.trim_start_matches("`url` ")))?;
+    let event_types = input.event_types.unwrap_or_default();
+    if event_types.is_empty() {
+        return Err("`webhook.eventTypes` must name at least one event type".to_owned());
+    }
+    Ok(Webhook {
+        id: guid(obj, "webhook", parse_guid)?,
+        site: SiteId::from_uuid(uuid::Uuid::nil()),
+        url,
+        event_types,
+        // As the API's create: a subscription without a status is active.
+        active: input.active.unwrap_or(true),
+        revision: revision(obj, "webhook")?,
+        created_date: date(obj, "webhook", "createdDate")?,
+        updated_date: date(obj, "webhook", "updatedDate")?,
+    })
+}
+
+/// A front-end OAuth client: its public id, origins and dates (its sessions stay behind).
+pub fn parse_client(obj: &Map<String, Value>) -> Result<OAuthClientRecord, String> {
+    let mut f = Fields::new(obj, "client");
+    f.refuse_unknown(&["id", "origins", "createdDate", "revokedDate"]);
+    f.finish().map_err(|e| e.message)?;
+    let origins = match obj.get("origins") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let raw = item.as_str().ok_or("`client.origins` must be a list of strings")?;
+                parse_origin(raw).map_err(|e| format!("`client.origins`: {e}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+        Some(_) => return Err("`client.origins` must be a list of strings".to_owned()),
+    };
+    let revoked_at = match obj.get("revokedDate") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(date(obj, "client", "revokedDate")?),
+    };
+    Ok(OAuthClientRecord {
+        id: guid(obj, "client", parse_guid)?.to_string(),
+        site_id: SiteId::from_uuid(uuid::Uuid::nil()),
+        origins,
+        created_at: date(obj, "client", "createdDate")?,
+        revoked_at,
+    })
+}
+
 /// An assignment as Badge Assignments sends it, with both tag lists.
 pub fn parse_assignment(obj: &Map<String, Value>) -> Result<ImportAssignment, String> {
     let new = parse_new_assignment(obj, "assignment").map_err(|violations| {
@@ -180,8 +279,10 @@ mod tests {
     fn refusals_say_what_is_wrong() {
         let truncated = parse_line(r#"{"type":"badge","badge":{"title":"A"#).unwrap_err();
         assert!(truncated.contains("truncated"), "{truncated}");
-        let kind = parse_line(r#"{"type":"webhook"}"#).unwrap_err();
-        assert!(kind.contains("unknown record type \"webhook\""), "{kind}");
+        let kind = parse_line(r#"{"type":"delivery"}"#).unwrap_err();
+        assert!(kind.contains("unknown record type \"delivery\""), "{kind}");
+        let bare = parse_line(r#"{"type":"webhook"}"#).unwrap_err();
+        assert!(bare.contains("a webhook record needs a `webhook` object"), "{bare}");
         let untyped = parse_line(r#"{"badge":{}}"#).unwrap_err();
         assert!(untyped.contains("`type`"), "{untyped}");
         let colour = parse_line(

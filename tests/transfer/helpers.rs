@@ -7,7 +7,8 @@ use insignia::domain::{
     BadgeDescription, BadgeId, BadgeTitle, Color, Image, MemberId, NewAssignment, NewBadge, NewPage, OrderChange,
     PageBadges, PagePath, PageTitle, SiteId, TagIds, Tags,
 };
-use insignia::store::{SqlStore, Store};
+use insignia::events::{EventType, NewWebhook, WebhookPatch};
+use insignia::store::{OAuthClientRecord, SqlStore, Store};
 use insignia::transfer::export::{export, Exported};
 use insignia::transfer::import::{import_file, ImportOptions, Imported};
 use insignia::transfer::stop::Stop;
@@ -81,6 +82,55 @@ pub async fn fill_site(store: &SqlStore, site: SiteId, assignments: usize) -> Ve
         }
     }
     ids
+}
+
+/// Two webhook subscriptions (one paused since, at revision 2) and two
+/// front-end OAuth clients (one revoked). Returns their ids.
+pub async fn add_webhooks_and_clients(store: &SqlStore, site: SiteId) -> (Vec<uuid::Uuid>, Vec<String>) {
+    let mut hooks = Vec::new();
+    for (path, types) in [
+        ("/badges", vec![EventType::BadgeCreated, EventType::BadgeUpdated]),
+        ("/holders", vec![EventType::AssignmentCreated]),
+    ] {
+        let made = store
+            .create_webhook(
+                site,
+                &NewWebhook {
+                    url: format!("https://hooks.example.org{path}"),
+                    event_types: types,
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+        hooks.push(made.id);
+        // Apart in time, so that their order (oldest first) is known.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let paused = WebhookPatch {
+        active: Some(false),
+        ..WebhookPatch::default()
+    };
+    store.update_webhook(site, hooks[1], &paused).await.unwrap();
+    let mut clients = Vec::new();
+    let now = insignia::domain::Timestamp::now().millis();
+    // A second apart, so that their order (oldest first) is known.
+    for (age, origins) in [
+        (1000, vec!["https://shop.example.com", "http://127.0.0.1:8000"]),
+        (0, vec![]),
+    ] {
+        let client = OAuthClientRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            site_id: site,
+            origins: origins.into_iter().map(str::to_owned).collect(),
+            created_at: insignia::domain::Timestamp::from_millis(now - age),
+            revoked_at: None,
+        };
+        store.insert_oauth_client(&client).await.unwrap();
+        clients.push(client.id);
+    }
+    assert!(store.revoke_oauth_client(&clients[1]).await.unwrap());
+    (hooks, clients)
 }
 
 pub async fn export_to(store: &SqlStore, site: SiteId, path: &Path) -> Exported {

@@ -13,7 +13,7 @@ mod events;
 mod forward_auth;
 mod pages;
 mod sessions;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use axum::http::Method;
 

@@ -18,7 +18,7 @@ use crate::events::{Delivery, DeliveryStatus, EventType, NewWebhook, Webhook, We
 
 use super::events::event_types;
 
-fn webhook_json(w: &Webhook) -> Value {
+pub(crate) fn webhook_json(w: &Webhook) -> Value {
     json!({
         "id": w.id.to_string(),
         "url": w.url,
@@ -52,8 +52,8 @@ fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// The fields of `{"webhook": {…}}`: every one optional here; create checks
-/// the required ones.
-fn webhook_input(obj: &Map<String, Value>) -> Result<WebhookPatch, ApiError> {
+/// the required ones (an import reads its records with this too).
+pub(crate) fn webhook_input(obj: &Map<String, Value>) -> Result<WebhookPatch, ApiError> {
     let mut f = Fields::new(obj, "webhook");
     f.refuse_unknown(&[
         "url",

@@ -8,8 +8,10 @@ use sqlx::Row;
 use super::{ExportError, ExportItem};
 use crate::domain::SiteId;
 use crate::query::Dialect;
+use crate::store::identity::{oauth_client, CLIENT_COLUMNS};
 use crate::store::pages::{with_badges, PAGE_COLUMNS};
 use crate::store::rows::{self, ASSIGNMENT_COLUMNS, BADGE_COLUMNS};
+use crate::store::webhooks::{webhook, WEBHOOK_COLUMNS};
 use crate::store::SqlStore;
 
 impl SqlStore {
@@ -49,9 +51,29 @@ impl SqlStore {
             .fetch_one(&mut *tx)
             .await
             .and_then(|r| r.try_get("n"))?;
+        // Subscriptions and clients are few: read whole, counted as read.
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE site_pk = $1 ORDER BY created_at, id");
+        let webhooks = sqlx::query(&sql)
+            .bind(site_pk.unwrap_or(-1))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| webhook(r, site))
+            .collect::<Result<Vec<_>, _>>()?;
+        let clients = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE site_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(site.to_bytes())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(oauth_client)
+        .collect::<Result<Vec<_>, _>>()?;
         each(ExportItem::Counts {
             badges: badges.max(0) as u64,
             pages: pages.max(0) as u64,
+            webhooks: webhooks.len() as u64,
+            clients: clients.len() as u64,
             assignments: assignments.max(0) as u64,
         })
         .map_err(ExportError::Write)?;
@@ -73,6 +95,13 @@ impl SqlStore {
             for page in with_badges(&mut tx, site, chunk).await? {
                 each(ExportItem::Page(page)).map_err(ExportError::Write)?;
             }
+        }
+
+        for hook in webhooks {
+            each(ExportItem::Webhook(hook)).map_err(ExportError::Write)?;
+        }
+        for client in clients {
+            each(ExportItem::Client(client)).map_err(ExportError::Write)?;
         }
 
         let sql =

@@ -61,6 +61,24 @@ impl SqlStore {
         Ok(taken)
     }
 
+    /// Whether some site has a webhook with this id (they are unique across sites).
+    pub async fn webhook_id_taken(&self, id: uuid::Uuid) -> StoreResult<bool> {
+        let found = sqlx::query("SELECT 1 AS one FROM webhooks WHERE id = $1")
+            .bind(id.as_bytes().to_vec())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Whether some site has an OAuth client with this id (unique across sites).
+    pub async fn client_id_taken(&self, id: &str) -> StoreResult<bool> {
+        let found = sqlx::query("SELECT 1 AS one FROM oauth_clients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(found.is_some())
+    }
+
     /// Which of these (member, badge) pairs the site holds already.
     pub async fn held_pairs(
         &self,

@@ -7,12 +7,15 @@ use sqlx::{AnyConnection, Row};
 
 use super::{ImportAssignment, ImportBadge, ImportBatch, ImportPage, Mapped, ResumePoint};
 use crate::domain::{fold_case, BadgeAssignment, SiteId, Slug};
+use crate::events::Webhook;
 use crate::query::{Dialect, SqlParam};
 use crate::store::badges::free_slug;
+use crate::store::identity::insert_oauth_client;
 use crate::store::notices::ChangeNotice;
 use crate::store::pages::write_page_badges;
 use crate::store::rows::tags_json;
 use crate::store::sql::{bind_all, is_unique_violation, values_list};
+use crate::store::webhooks::{status_text, types_json};
 use crate::store::{SqlStore, StoreError, StoreResult};
 
 /// Assignment rows per INSERT: 9 values each, far below either database's parameter limit.
@@ -37,6 +40,12 @@ impl SqlStore {
         }
         for page in &batch.pages {
             insert_page(tx, site, page).await?;
+        }
+        for hook in &batch.webhooks {
+            insert_webhook(tx, site_pk, hook).await?;
+        }
+        for client in &batch.clients {
+            insert_oauth_client(tx, client).await?;
         }
         if !batch.assignments.is_empty() {
             // In primary-key order: each row lands next to the one before it,
@@ -144,6 +153,26 @@ async fn insert_page(conn: &mut AnyConnection, site: SiteId, p: &ImportPage) -> 
     })?;
     let pk: i64 = row.try_get("pk")?;
     write_page_badges(conn, site, pk, &p.badge_ids).await
+}
+
+/// The subscription starts at the site's present, as a new one does: it is
+/// sent what happens after the import (the import itself sends nothing).
+async fn insert_webhook(conn: &mut AnyConnection, site_pk: i64, w: &Webhook) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO webhooks (site_pk, id, url, event_types, status, revision, fanout_seq, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT event_seq FROM sites WHERE pk = $1), $7, $8)",
+    )
+    .bind(site_pk)
+    .bind(w.id.as_bytes().to_vec())
+    .bind(w.url.as_str())
+    .bind(types_json(&w.event_types))
+    .bind(status_text(w.active))
+    .bind(w.revision)
+    .bind(w.created_date.millis())
+    .bind(w.updated_date.millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn insert_assignments(

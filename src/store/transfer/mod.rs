@@ -9,19 +9,24 @@ mod export;
 mod ids;
 mod import;
 
+use super::OAuthClientRecord;
 use crate::domain::{
     AssignmentId, Badge, BadgeAssignment, BadgeId, MemberId, NewBadge, PageBadges, PageId, PagePath, PageTitle,
     ProtectedPage, Tags, Timestamp,
 };
+use crate::events::Webhook;
 
 /// One row of an export, in the order they are written: badges (display
-/// order), pages, then assignments (oldest first).
+/// order), pages, webhook subscriptions, OAuth clients, then assignments
+/// (each oldest first).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportItem {
     /// How many rows follow, read in the same snapshot (for progress).
     Counts {
         badges: u64,
         pages: u64,
+        webhooks: u64,
+        clients: u64,
         assignments: u64,
     },
     /// A badge and its place in the site's display order, from 1.
@@ -30,6 +35,10 @@ pub enum ExportItem {
         position: i64,
     },
     Page(ProtectedPage),
+    /// Without its deliveries: they are history, not data to move.
+    Webhook(Webhook),
+    /// Without its sessions (refresh tokens are secrets).
+    Client(OAuthClientRecord),
     Assignment(BadgeAssignment),
 }
 
@@ -103,6 +112,10 @@ pub struct ResumePoint {
 pub struct ImportBatch {
     pub badges: Vec<ImportBadge>,
     pub pages: Vec<ImportPage>,
+    /// Subscriptions with the ids, dates and revision they came with; each
+    /// is sent the site's events from the import on.
+    pub webhooks: Vec<Webhook>,
+    pub clients: Vec<OAuthClientRecord>,
     pub assignments: Vec<ImportAssignment>,
     /// `(source, mappings)`: ids to remember for the next run from `source`.
     pub mapped: Vec<Mapped>,
@@ -112,14 +125,10 @@ pub struct ImportBatch {
 
 impl ImportBatch {
     pub fn is_empty(&self) -> bool {
-        self.badges.is_empty()
-            && self.pages.is_empty()
-            && self.assignments.is_empty()
-            && self.mapped.is_empty()
-            && self.resume.is_none()
+        self.rows() == 0 && self.mapped.is_empty() && self.resume.is_none()
     }
 
     pub fn rows(&self) -> usize {
-        self.badges.len() + self.pages.len() + self.assignments.len()
+        self.badges.len() + self.pages.len() + self.webhooks.len() + self.clients.len() + self.assignments.len()
     }
 }
