@@ -136,6 +136,8 @@ backend_test!(creates_past_the_site_limit_fail_alone, |backend| async move {
             })
             .collect(),
         pages: Vec::new(),
+        webhooks: Vec::new(),
+        clients: Vec::new(),
         assignments: Vec::new(),
         mapped: Vec::new(),
         resume: None,
