@@ -129,8 +129,9 @@ async fn load(db: &BenchDb, base: &str, site: uuid::Uuid, key: &str, total: usiz
                     .send()
                     .await
                     .unwrap();
-                assert!(res.status().is_success());
-                res.bytes().await.unwrap();
+                let status = res.status();
+                let body = res.bytes().await.unwrap();
+                assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
             }
         }));
     }
@@ -158,6 +159,12 @@ async fn main() {
     let (base, _serving) = plain.serve().await;
     let without = load(&plain, &base, site, &key, total, clients).await;
     drop(plain);
+    println!(
+        "{:<36} {:>8.1} s  {:>9.0} assignments/s",
+        "no subscription",
+        without.as_secs_f64(),
+        total as f64 / without.as_secs_f64()
+    );
 
     // With one active subscription and the dispatcher delivering beside the load.
     let db = BenchDb::from_env().await;
@@ -186,12 +193,6 @@ async fn main() {
     let (base, _serving) = db.serve().await;
     let with = load(&db, &base, site, &key, total, clients).await;
     let slower = (with.as_secs_f64() / without.as_secs_f64() - 1.0) * 100.0;
-    println!(
-        "{:<36} {:>8.1} s  {:>9.0} assignments/s",
-        "no subscription",
-        without.as_secs_f64(),
-        total as f64 / without.as_secs_f64()
-    );
     println!(
         "{:<36} {:>8.1} s  {:>9.0} assignments/s  ({slower:+.1} %)",
         "one active subscription",

@@ -17,6 +17,7 @@ use rand::Rng;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use super::low_priority::LowPriorityRuntime;
 use super::signing::Signer256;
 use super::urls::resolves_publicly;
 use super::{Attempt, Claimed, DeliveryStatus, Outcome};
@@ -43,6 +44,8 @@ pub struct DispatchSettings {
     /// Deliveries claimed per round, and sent at once.
     pub batch: u32,
     pub concurrency: usize,
+    /// Threads that sign and send, at a low priority (see `low_priority`).
+    pub send_threads: usize,
     /// Whether callbacks may reach loopback and private addresses.
     pub allow_private_urls: bool,
 }
@@ -58,6 +61,7 @@ impl Default for DispatchSettings {
             lease: Duration::from_secs(60),
             batch: 200,
             concurrency: 32,
+            send_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             allow_private_urls: false,
         }
     }
@@ -82,6 +86,9 @@ pub struct Dispatcher {
     settings: DispatchSettings,
     http: reqwest::Client,
     signers: HashMap<String, Arc<Signer256>>,
+    sending: LowPriorityRuntime,
+    /// Whether the last round found a full batch ready (see `round`).
+    backlog: bool,
 }
 
 impl Dispatcher {
@@ -93,11 +100,14 @@ impl Dispatcher {
             .user_agent("insignia-webhooks")
             .build()
             .map_err(|e| e.to_string())?;
+        let sending = LowPriorityRuntime::start(settings.send_threads).map_err(|e| e.to_string())?;
         Ok(Self {
             store,
             settings,
             http,
             signers: HashMap::new(),
+            sending,
+            backlog: false,
         })
     }
 
@@ -128,15 +138,25 @@ impl Dispatcher {
     }
 
     /// One round: fan out, claim, send, record. Returns how many were sent.
+    ///
+    /// While the last round found a full batch ready (a backlog, e.g. after
+    /// a bulk write), new events are not fanned out until the deliveries
+    /// ready run short: deliveries are then made at the pace they are sent,
+    /// not at the pace events are written, and the writes that make them do
+    /// not crowd the single SQLite writer while the bulk write still needs
+    /// it. Events not fanned out yet wait in the outbox, which keeps them.
     pub async fn round(&mut self) -> StoreResult<usize> {
         let key = signing_key(self.store.as_ref()).await?;
-        self.store.fan_out(&key.id).await?;
-        let now = Timestamp::now();
-        let lease_until = Timestamp::from_millis(now.millis() + self.settings.lease.as_millis() as i64);
-        let claimed = self
-            .store
-            .claim_deliveries(now, lease_until, self.settings.batch)
-            .await?;
+        let batch = self.settings.batch;
+        let fanned_out = !self.backlog;
+        if fanned_out {
+            self.store.fan_out(&key.id).await?;
+        }
+        let mut claimed = self.claim(batch).await?;
+        if !fanned_out && claimed.len() < batch as usize && self.store.fan_out(&key.id).await? > 0 {
+            claimed.extend(self.claim(batch - claimed.len() as u32).await?);
+        }
+        self.backlog = claimed.len() >= batch as usize;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -144,13 +164,17 @@ impl Dispatcher {
         let mut sending = JoinSet::new();
         for delivery in claimed {
             let signer = self.signer(&delivery.key_id).await?;
-            let http = self.http.clone();
-            let settings = self.settings.clone();
+            let sender = Sender {
+                http: self.http.clone(),
+                settings: self.settings.clone(),
+                signer,
+            };
             let permits = permits.clone();
-            sending.spawn(async move {
+            let attempt = async move {
                 let _permit = permits.acquire_owned().await;
-                attempt(&http, &settings, signer.as_deref(), delivery).await
-            });
+                sender.attempt(delivery).await
+            };
+            sending.spawn_on(attempt, self.sending.handle());
         }
         let mut outcomes = Vec::new();
         while let Some(done) = sending.join_next().await {
@@ -160,6 +184,12 @@ impl Dispatcher {
         }
         self.store.finish_deliveries(&outcomes).await?;
         Ok(outcomes.len())
+    }
+
+    async fn claim(&self, limit: u32) -> StoreResult<Vec<Claimed>> {
+        let now = Timestamp::now();
+        let lease_until = Timestamp::from_millis(now.millis() + self.settings.lease.as_millis() as i64);
+        self.store.claim_deliveries(now, lease_until, limit).await
     }
 
     async fn signer(&mut self, key_id: &str) -> StoreResult<Option<Arc<Signer256>>> {
@@ -176,67 +206,66 @@ impl Dispatcher {
     }
 }
 
-/// One attempt at one delivery, and what becomes of it.
-async fn attempt(
-    http: &reqwest::Client,
-    settings: &DispatchSettings,
-    signer: Option<&Signer256>,
-    delivery: Claimed,
-) -> Outcome {
-    let started = Instant::now();
-    let at = Timestamp::now();
-    let (status_code, response) = match send(http, settings, signer, &delivery, at).await {
-        Ok(answer) => answer,
-        Err(error) => (0, error),
-    };
-    let attempt = Attempt {
-        at,
-        status_code,
-        latency_ms: started.elapsed().as_millis() as i64,
-        response,
-    };
-    let failures = delivery.attempts + 1;
-    let (status, next_attempt) = if (200..300).contains(&status_code) {
-        (DeliveryStatus::Delivered, at)
-    } else {
-        let next = at.millis() + settings.backoff(failures).as_millis() as i64;
-        let deadline = delivery.created_at.millis() + settings.retry_period.as_millis() as i64;
-        if next > deadline {
-            (DeliveryStatus::Dead, at)
-        } else {
-            (DeliveryStatus::Pending, Timestamp::from_millis(next))
-        }
-    };
-    Outcome {
-        delivery_pk: delivery.delivery_pk,
-        attempt,
-        status,
-        next_attempt,
-    }
+/// What one attempt needs.
+struct Sender {
+    http: reqwest::Client,
+    settings: DispatchSettings,
+    signer: Option<Arc<Signer256>>,
 }
 
-async fn send(
-    http: &reqwest::Client,
-    settings: &DispatchSettings,
-    signer: Option<&Signer256>,
-    delivery: &Claimed,
-    at: Timestamp,
-) -> Result<(i64, String), String> {
-    let signer = signer.ok_or("the signing key of this delivery is gone")?;
-    let url = url::Url::parse(&delivery.url).map_err(|e| e.to_string())?;
-    if !settings.allow_private_urls && !resolves_publicly(&url).await {
-        return Err("refused: the callback resolves to a private address, or does not resolve".into());
+impl Sender {
+    /// One attempt at one delivery, and what becomes of it.
+    async fn attempt(self, delivery: Claimed) -> Outcome {
+        let started = Instant::now();
+        let at = Timestamp::now();
+        let (status_code, response) = match self.send(&delivery, at).await {
+            Ok(answer) => answer,
+            Err(error) => (0, error),
+        };
+        let attempt = Attempt {
+            at,
+            status_code,
+            latency_ms: started.elapsed().as_millis() as i64,
+            response,
+        };
+        let failures = delivery.attempts + 1;
+        let (status, next_attempt) = if (200..300).contains(&status_code) {
+            (DeliveryStatus::Delivered, at)
+        } else {
+            let next = at.millis() + self.settings.backoff(failures).as_millis() as i64;
+            let deadline = delivery.created_at.millis() + self.settings.retry_period.as_millis() as i64;
+            if next > deadline {
+                (DeliveryStatus::Dead, at)
+            } else {
+                (DeliveryStatus::Pending, Timestamp::from_millis(next))
+            }
+        };
+        Outcome {
+            delivery_pk: delivery.delivery_pk,
+            attempt,
+            status,
+            next_attempt,
+        }
     }
-    let body = signer.sign_envelope(&delivery.event.envelope(), at.millis() / 1000);
-    let res = http
-        .post(url)
-        .header("content-type", "text/plain")
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| format!("no answer: {e}"))?;
-    let status = i64::from(res.status().as_u16());
-    let text = res.text().await.unwrap_or_default();
-    let start: String = text.chars().take(RESPONSE_START).collect();
-    Ok((status, start))
+
+    async fn send(&self, delivery: &Claimed, at: Timestamp) -> Result<(i64, String), String> {
+        let signer = self.signer.clone().ok_or("the signing key of this delivery is gone")?;
+        let url = url::Url::parse(&delivery.url).map_err(|e| e.to_string())?;
+        if !self.settings.allow_private_urls && !resolves_publicly(&url).await {
+            return Err("refused: the callback resolves to a private address, or does not resolve".into());
+        }
+        let body = signer.sign_envelope(&delivery.event.envelope(), at.millis() / 1000)?;
+        let res = self
+            .http
+            .post(url)
+            .header("content-type", "text/plain")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        let status = i64::from(res.status().as_u16());
+        let text = res.text().await.unwrap_or_default();
+        let start: String = text.chars().take(RESPONSE_START).collect();
+        Ok((status, start))
+    }
 }

@@ -8,6 +8,7 @@ mod catalogue;
 pub mod config;
 pub mod dispatcher;
 mod envelope;
+pub mod low_priority;
 pub mod signing;
 pub mod urls;
 mod webhook;

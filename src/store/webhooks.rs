@@ -363,18 +363,27 @@ impl SqlStore {
             return Ok(());
         }
         let mut tx = self.write.begin().await?;
-        for o in outcomes {
-            let finished = (o.status != DeliveryStatus::Pending).then_some(o.attempt.at.millis());
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, \
-                 lease_until = NULL, finished_at = $3 WHERE pk = $4",
-            )
-            .bind(o.status.as_str())
-            .bind(o.next_attempt.millis())
-            .bind(finished)
-            .bind(o.delivery_pk)
-            .execute(&mut *tx)
-            .await?;
+        // One statement per chunk: each statement is a turn of the single
+        // writer that a bulk write waits behind.
+        for chunk in outcomes.chunks(500) {
+            let sql = format!(
+                "WITH v (pk, status, next_attempt_at, attempted_at) AS (VALUES {}) \
+                 UPDATE webhook_deliveries SET status = v.status, attempts = attempts + 1, \
+                 next_attempt_at = v.next_attempt_at, lease_until = NULL, \
+                 finished_at = CASE WHEN v.status = 'PENDING' THEN NULL ELSE v.attempted_at END \
+                 FROM v WHERE webhook_deliveries.pk = v.pk",
+                values_list(self.dialect, chunk.len(), 4)
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            for o in chunk {
+                params.extend([
+                    SqlParam::Int(o.delivery_pk),
+                    SqlParam::Text(o.status.as_str().to_owned()),
+                    SqlParam::Int(o.next_attempt.millis()),
+                    SqlParam::Int(o.attempt.at.millis()),
+                ]);
+            }
+            bind_all(sqlx::query(&sql), &params).execute(&mut *tx).await?;
         }
         for chunk in outcomes.chunks(500) {
             let sql = format!(
