@@ -35,6 +35,11 @@ pub struct BenchDb {
 impl BenchDb {
     /// `url` names a PostgreSQL server, or `None` for a temporary SQLite file.
     pub async fn open(url: Option<&str>) -> BenchDb {
+        Self::open_with(url, |_| {}).await
+    }
+
+    /// As [`BenchDb::open`], with the connection settings adjusted first.
+    pub async fn open_with(url: Option<&str>, adjust: impl FnOnce(&mut ConnectOptions)) -> BenchDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = url
             .map(str::to_owned)
@@ -44,6 +49,7 @@ impl BenchDb {
         if let Ok(mib) = std::env::var("BENCH_SQLITE_MMAP_MIB") {
             options.sqlite_mmap_bytes = mib.parse::<u64>().expect("BENCH_SQLITE_MMAP_MIB") << 20;
         }
+        adjust(&mut options);
         if url.starts_with("postgres") {
             options.schema = Some(format!("insignia_bench_{}", uuid::Uuid::new_v4().simple()));
         }
@@ -59,6 +65,13 @@ impl BenchDb {
     /// `BENCH_DATABASE_URL`, or a temporary SQLite file.
     pub async fn from_env() -> BenchDb {
         Self::open(std::env::var("BENCH_DATABASE_URL").ok().as_deref()).await
+    }
+
+    /// The size of the SQLite file and its WAL (`None` on PostgreSQL).
+    pub fn sqlite_bytes(&self) -> Option<u64> {
+        let path = self.url.strip_prefix("sqlite://")?;
+        let size = |p: &str| std::fs::metadata(p).map_or(0, |m| m.len());
+        Some(size(path) + size(&format!("{path}-wal")))
     }
 
     pub fn backend(&self) -> &'static str {

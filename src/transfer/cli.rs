@@ -41,7 +41,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub remap: bool,
     /// Lines per batch; each batch is one transaction.
-    #[arg(long, default_value_t = 20_000, hide = true)]
+    #[arg(long, default_value_t = 100_000, hide = true)]
     pub batch_lines: usize,
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -88,7 +88,9 @@ fn site(raw: &str) -> anyhow::Result<SiteId> {
 }
 
 async fn open(database: &DatabaseArgs) -> anyhow::Result<SqlStore> {
-    Ok(connect(&database.connect_options()).await?)
+    let mut options = database.connect_options();
+    super::tune(&mut options);
+    Ok(connect(&options).await?)
 }
 
 pub async fn run_export(args: ExportArgs) -> anyhow::Result<()> {

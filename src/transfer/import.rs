@@ -214,31 +214,44 @@ pub async fn import_file(
 
     let mut progress = Progress::new("import", "bytes", Some(size));
     progress.advance(lines.bytes, String::new);
-    loop {
-        let before = lines.bytes;
-        let (batch, at_end) = read_batch(store, &mut lines, &mut target, options, &mut imported).await?;
-        let rows = batch.rows() as u64;
-        if rows > 0 || at_end || batch.resume.is_some() {
-            store.import_batch(site, &source, &batch).await.map_err(|e| match e {
-                StoreError::PathTaken => anyhow::anyhow!(
-                    "lines up to {}: a page's path is taken in the site (written meanwhile?)",
-                    lines.number
-                ),
-                e => anyhow::Error::from(e).context(format!("writing the batch ending at line {}", lines.number)),
-            })?;
-        }
-        let (b, p, a) = (imported.badges, imported.pages, imported.assignments);
-        progress.advance(lines.bytes - before, || {
-            format!("{b} badges, {p} pages, {a} assignments")
-        });
-        if at_end {
-            break;
-        }
-        if stop.requested() {
-            return Err(Stopped {
-                done: format!("line {}", lines.number),
+    let mut shown = lines.bytes;
+    // Batch N is written on a task of its own (SQLite works on its own
+    // thread) while batch N+1 is read and parsed here; N is settled before
+    // anything N+1 brings (a bad line, Ctrl-C) is acted on.
+    let mut writing: Option<tokio::task::JoinHandle<Written>> = None;
+    let mut more = true;
+    // The last line of the last batch written.
+    let mut committed = lines.number;
+    while more || writing.is_some() {
+        let next = if more {
+            Some(read_batch(store, &mut lines, &mut target, options, &mut imported, stop).await)
+        } else {
+            None
+        };
+        if let Some(handle) = writing.take() {
+            let written = handle.await.context("the batch writer stopped")?;
+            let done = settle(store, options, &source, written, &mut imported).await?;
+            let (b, p, a) = (imported.badges, imported.pages, imported.assignments);
+            progress.advance(done.bytes - shown, || format!("{b} badges, {p} pages, {a} assignments"));
+            shown = done.bytes;
+            committed = done.last_line;
+            if stop.requested() && !done.at_end {
+                return Err(Stopped {
+                    done: format!("line {}", done.last_line),
+                }
+                .into());
             }
-            .into());
+        }
+        if let Some(next) = next {
+            let parsed = next?;
+            if parsed.cut {
+                return Err(Stopped {
+                    done: format!("line {committed}"),
+                }
+                .into());
+            }
+            more = !parsed.at_end;
+            writing = Some(write(store, site, &source, parsed));
         }
     }
     store.clear_resume_point(site, &source).await?;
@@ -255,20 +268,95 @@ pub async fn import_file(
     Ok(imported)
 }
 
-/// Reads up to a batch of lines and checks them against the target;
-/// returns the batch and whether the file ended.
+/// A batch read from the file, not yet written.
+struct Parsed {
+    batch: ImportBatch,
+    /// The line of each of `batch.assignments`.
+    assignment_lines: Vec<u64>,
+    /// The batch's last line, and the bytes of the file up to its end.
+    last_line: u64,
+    bytes: u64,
+    at_end: bool,
+    /// Ctrl-C came while it was read: it is not to be written.
+    cut: bool,
+}
+
+/// A batch's write, done: the batch back, and how it went.
+type Written = (Parsed, Result<(), StoreError>);
+
+/// Writes the batch on a task of its own.
+fn write(store: &SqlStore, site: SiteId, source: &str, parsed: Parsed) -> tokio::task::JoinHandle<Written> {
+    let (store, source) = (store.clone(), source.to_owned());
+    tokio::spawn(async move {
+        let result = store.import_batch(site, &source, &parsed.batch).await;
+        (parsed, result)
+    })
+}
+
+/// Sees a written batch through. Assignments are written without asking
+/// first whether their ids or (member, badge) pairs are taken: the
+/// database refuses them anyway, and asking costs as much as writing. When
+/// it refuses, the batch was rolled back whole; the lines are then checked
+/// one by one, to refuse the first with its number or (`--remap`) give it a
+/// new id or skip it, and the batch is written again.
+async fn settle(
+    store: &SqlStore,
+    options: &ImportOptions,
+    source: &str,
+    (mut parsed, result): Written,
+    imported: &mut Imported,
+) -> anyhow::Result<Parsed> {
+    let failed = |e: StoreError, last_line: u64| match e {
+        StoreError::PathTaken => {
+            anyhow::anyhow!("lines up to {last_line}: a page's path is taken in the site (written meanwhile?)")
+        }
+        e => anyhow::Error::from(e).context(format!("writing the batch ending at line {last_line}")),
+    };
+    match result {
+        Ok(()) => {}
+        Err(e) if e.is_taken_assignment() => {
+            let pending: Vec<(u64, ImportAssignment)> = std::mem::take(&mut parsed.assignment_lines)
+                .into_iter()
+                .zip(std::mem::take(&mut parsed.batch.assignments))
+                .collect();
+            check_assignments(store, options, pending, &mut parsed.batch, imported).await?;
+            store
+                .import_batch(options.site, source, &parsed.batch)
+                .await
+                .map_err(|e| failed(e, parsed.last_line))?;
+        }
+        Err(e) => return Err(failed(e, parsed.last_line)),
+    }
+    imported.assignments += parsed.batch.assignments.len() as u64;
+    Ok(parsed)
+}
+
+/// Lines between two chances for the batch being written to go on (when
+/// the runtime has one thread only) and two looks at Ctrl-C.
+const YIELD_EVERY: usize = 2048;
+
+/// Reads up to a batch of lines and checks them against what the import
+/// knows of the target (assignments are checked by the write, see [`settle`]).
 async fn read_batch<R: BufRead>(
     store: &SqlStore,
     lines: &mut Lines<R>,
     target: &mut Target,
     options: &ImportOptions,
     imported: &mut Imported,
-) -> anyhow::Result<(ImportBatch, bool)> {
+    stop: &Stop,
+) -> anyhow::Result<Parsed> {
     let mut batch = ImportBatch::default();
-    // Assignments wait for the checks that need the database, with their lines.
-    let mut pending: Vec<(u64, ImportAssignment)> = Vec::new();
+    let mut assignment_lines = Vec::new();
     let mut at_end = false;
-    for _ in 0..options.batch_lines.max(1) {
+    let mut cut = false;
+    for n in 0..options.batch_lines.max(1) {
+        if n % YIELD_EVERY == YIELD_EVERY - 1 {
+            tokio::task::yield_now().await;
+            if stop.requested() {
+                cut = true;
+                break;
+            }
+        }
         let Some(text) = lines.next()? else {
             at_end = true;
             break;
@@ -393,13 +481,20 @@ async fn read_batch<R: BufRead>(
                 if !target.badges.contains(&a.badge_id) {
                     return Err(refuse(line, unknown_badge("assignment", original)));
                 }
-                pending.push((line, a));
+                assignment_lines.push(line);
+                batch.assignments.push(a);
             }
         }
     }
-    check_assignments(store, options, pending, &mut batch, imported).await?;
     batch.resume = Some(lines.resume_point());
-    Ok((batch, at_end))
+    Ok(Parsed {
+        batch,
+        assignment_lines,
+        last_line: lines.number,
+        bytes: lines.bytes,
+        at_end,
+        cut,
+    })
 }
 
 fn map_badge(target: &Target, options: &ImportOptions, badge: BadgeId) -> BadgeId {
@@ -419,9 +514,10 @@ fn unknown_badge(what: &str, badge: BadgeId) -> String {
     format!("the {what} names badge {badge}, which is neither on a line above nor in the site")
 }
 
-/// The checks that need the database: ids other sites or rows took, and
-/// members who hold the badge already. With `--remap` a taken id is
-/// replaced and a held badge skipped; without, either stops the import.
+/// The checks that need the database, when the write found a clash: ids
+/// other sites or rows took, and members who hold the badge already. With
+/// `--remap` a taken id is replaced and a held badge skipped; without,
+/// either stops the import. Counts what it changes, not what it keeps.
 async fn check_assignments(
     store: &SqlStore,
     options: &ImportOptions,
@@ -459,7 +555,6 @@ async fn check_assignments(
             seen_ids.insert(a.id);
             imported.remapped += 1;
         }
-        imported.assignments += 1;
         batch.assignments.push(a);
     }
     Ok(())

@@ -17,12 +17,13 @@
 //! delivery history stays behind; the copy is sent what happens after the
 //! import. Reading a record runs the same validation as the APIs.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::api::insignia::webhooks::{webhook_input, webhook_json};
 use crate::api::json::Fields;
 use crate::api::v4::assignments::input::parse_new_assignment;
-use crate::api::wire::assignment::assignment_json;
+use crate::api::wire::assignment::AssignmentWire;
 use crate::api::wire::badge::badge_json;
 use crate::api::wire::badge_input::{new_badge, MissingColour};
 use crate::api::wire::page::{new_page, page_json};
@@ -65,8 +66,20 @@ pub fn client_line(client: &OAuthClientRecord) -> Value {
     json!({ "type": "client", "client": obj })
 }
 
-pub fn assignment_line(assignment: &BadgeAssignment) -> Value {
-    json!({ "type": "assignment", "assignment": assignment_json(assignment) })
+/// An assignment's line, serialised as it stands: its keys in name order,
+/// as a `Value` writes them, so the line is the same either way.
+#[derive(Serialize)]
+pub struct AssignmentLine<'a> {
+    assignment: AssignmentWire<'a>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+pub fn assignment_line(assignment: &BadgeAssignment) -> AssignmentLine<'_> {
+    AssignmentLine {
+        assignment: AssignmentWire::new(assignment, true),
+        kind: "assignment",
+    }
 }
 
 /// One line read back.
@@ -290,6 +303,34 @@ mod tests {
         )
         .unwrap_err();
         assert!(colour.contains("backgroundColor"), "{colour}");
+    }
+
+    #[test]
+    fn an_assignment_line_is_what_its_value_would_write() {
+        use crate::api::wire::assignment::assignment_json;
+        use crate::domain::{MemberId, TagIds, Tags};
+        let a = BadgeAssignment {
+            id: AssignmentId::generate(),
+            badge_id: BadgeId::generate(),
+            member_id: MemberId::from_uuid(uuid::Uuid::new_v4()),
+            tags: Tags {
+                public: TagIds::from_stored(vec!["vip".into(), "2024".into()]),
+                private: TagIds::from_stored(vec!["watch".into()]),
+            },
+            extended_fields: Some(json!({"namespaces": {"_user_defined": {"b": 1, "a": [true, null]}}})),
+            created_date: Timestamp::from_millis(1_700_000_000_123),
+            updated_date: Timestamp::from_millis(1_700_000_000_456),
+        };
+        let direct = serde_json::to_string(&assignment_line(&a)).unwrap();
+        let through_value = json!({ "type": "assignment", "assignment": assignment_json(&a) }).to_string();
+        assert_eq!(direct, through_value);
+        let Record::Assignment(read) = parse_line(&direct).unwrap() else {
+            panic!("an assignment")
+        };
+        assert_eq!(
+            (read.id, read.tags, read.extended_fields),
+            (a.id, a.tags, a.extended_fields)
+        );
     }
 
     #[test]

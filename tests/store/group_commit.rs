@@ -135,12 +135,7 @@ backend_test!(creates_past_the_site_limit_fail_alone, |backend| async move {
                 updated: now,
             })
             .collect(),
-        pages: Vec::new(),
-        webhooks: Vec::new(),
-        clients: Vec::new(),
-        assignments: Vec::new(),
-        mapped: Vec::new(),
-        resume: None,
+        ..ImportBatch::default()
     };
     db.store.import_batch(site, "seed", &batch).await.unwrap();
 

@@ -113,6 +113,26 @@ backend_test!(an_assignment_of_an_unknown_badge_is_refused, |backend| async move
     assert_eq!(assignment_count(&target.store, site).await, 16, "lines 2–21 only");
 });
 
+backend_test!(an_assignment_repeated_in_the_file_is_refused, |backend| async move {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut lines, site) = exported(dir.path()).await;
+    // Line 36 repeats line 33: the same member and badge, in the same batch (lines 32–41).
+    lines[35] = lines[32].clone();
+    let path = write(dir.path(), "twice.jsonl", &lines);
+    let target = TestDb::new(backend).await.unwrap();
+    let message = refused(&target.store, site, &path).await;
+    assert!(
+        message.contains("line 36:") && message.contains("holds badge"),
+        "{message}"
+    );
+    assert_eq!(assignment_count(&target.store, site).await, 26, "lines 2–31 only");
+
+    // With --remap the repeat is skipped and the rest goes in.
+    let imported = import_from(&target.store, site, &path, true, BATCH).await.unwrap();
+    assert_eq!((imported.assignments, imported.skipped), (13, 1));
+    assert_eq!(assignment_count(&target.store, site).await, 39);
+});
+
 backend_test!(a_clash_is_refused_unless_remapped, |backend| async move {
     let dir = tempfile::tempdir().unwrap();
     let (lines, site) = exported(dir.path()).await;

@@ -202,7 +202,7 @@ impl SqlStore {
             .map(|(_, a)| a)
             .filter(|a| inserted.contains(&a.id))
             .collect();
-        Self::insert_tag_rows(tx, self.dialect, site_pk, made.iter().copied()).await?;
+        Self::insert_tag_rows(tx, self.dialect, Some(site_pk), made.iter().copied()).await?;
         let events: Vec<NewEvent> = made.iter().flat_map(|a| NewEvent::assignment_created(a)).collect();
         self.notify_members(&mut write, made).await?;
         let last = self.append(&mut write, &events).await?;
@@ -326,12 +326,14 @@ impl SqlStore {
     }
 
     /// The tag index rows of new assignments (tag changes later are the
-    /// update trigger's), each written only where its assignment is the
-    /// site's. Untagged assignments cost nothing here.
+    /// update trigger's). With `Some(site_pk)` each is written only where its
+    /// assignment is that site's; `None` when the caller inserted every one
+    /// of these assignments in this transaction, which spares a lookup per
+    /// row. Untagged assignments cost nothing here.
     pub(in crate::store) async fn insert_tag_rows(
         conn: &mut AnyConnection,
         dialect: Dialect,
-        site_pk: i64,
+        site_pk: Option<i64>,
         assignments: impl Iterator<Item = &BadgeAssignment>,
     ) -> StoreResult<()> {
         let rows: Vec<(&AssignmentId, &str, &String)> = assignments
@@ -343,15 +345,20 @@ impl SqlStore {
             .collect();
         // 300 rows of 3 parameters stay far below either database's parameter limit.
         for chunk in rows.chunks(300) {
-            let sql = format!(
-                "WITH v (assignment_id, kind, tag) AS (VALUES {}) \
-                 INSERT INTO badge_assignment_tags (assignment_id, kind, tag) \
-                 SELECT v.assignment_id, v.kind, v.tag FROM v WHERE EXISTS \
-                 (SELECT 1 FROM badge_assignments a WHERE a.site_pk = {} AND a.id = v.assignment_id) \
-                 ON CONFLICT DO NOTHING",
-                values_list(dialect, chunk.len(), 3),
-                positional(dialect, chunk.len() * 3 + 1),
-            );
+            let values = values_list(dialect, chunk.len(), 3);
+            let sql = match site_pk {
+                Some(_) => format!(
+                    "WITH v (assignment_id, kind, tag) AS (VALUES {values}) \
+                     INSERT INTO badge_assignment_tags (assignment_id, kind, tag) \
+                     SELECT v.assignment_id, v.kind, v.tag FROM v WHERE EXISTS \
+                     (SELECT 1 FROM badge_assignments a WHERE a.site_pk = {} AND a.id = v.assignment_id) \
+                     ON CONFLICT DO NOTHING",
+                    positional(dialect, chunk.len() * 3 + 1),
+                ),
+                None => format!(
+                    "INSERT INTO badge_assignment_tags (assignment_id, kind, tag) VALUES {values} ON CONFLICT DO NOTHING"
+                ),
+            };
             let mut params: Vec<SqlParam> = Vec::with_capacity(chunk.len() * 3 + 1);
             for (id, kind, tag) in chunk {
                 params.extend([
@@ -360,7 +367,7 @@ impl SqlStore {
                     SqlParam::Text((*tag).clone()),
                 ]);
             }
-            params.push(SqlParam::Int(site_pk));
+            params.extend(site_pk.map(SqlParam::Int));
             bind_all(sqlx::query(&sql), &params).execute(&mut *conn).await?;
         }
         Ok(())

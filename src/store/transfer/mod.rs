@@ -9,6 +9,7 @@ mod export;
 mod ids;
 mod import;
 
+use super::sql::is_unique_violation;
 use super::OAuthClientRecord;
 use crate::domain::{
     AssignmentId, Badge, BadgeAssignment, BadgeId, MemberId, NewBadge, PageBadges, PageId, PagePath, PageTitle,
@@ -54,6 +55,15 @@ pub enum ExportError {
 impl From<sqlx::Error> for ExportError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(e.into())
+    }
+}
+
+impl super::StoreError {
+    /// Whether an import batch was refused because one of its assignments
+    /// has an id, or a (member, badge) pair, that is taken (by the site, by
+    /// another site, or by another row of the batch). The batch was rolled back.
+    pub fn is_taken_assignment(&self) -> bool {
+        matches!(self, super::StoreError::Database(e) if is_unique_violation(e, "badge_assignments"))
     }
 }
 
